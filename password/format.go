@@ -2,6 +2,7 @@ package password
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -47,13 +48,19 @@ const (
 //     schedule. x/crypto/bcrypt always does, so a $2$ hash would never verify.
 //   - Anything else ($1$, $5$, $6$, $argon2id$, ...) is not bcrypt.
 func parseHash(hash string) (int, error) {
+	// The refused bcrypt variants first, so that operators get the real reason ($2$ hashes
+	// are also a byte shorter).
+	switch {
+	case strings.HasPrefix(hash, "$2x$"):
+		return 0, fmt.Errorf("%w: $2x$ (crypt_blowfish sign-extension bug) is not supported", ErrMalformedHash)
+	case strings.HasPrefix(hash, "$2$"):
+		return 0, fmt.Errorf("%w: $2$ (original 1997 format) is not supported", ErrMalformedHash)
+	}
 	if len(hash) != hashLen {
 		return 0, fmt.Errorf("%w: length %d, want %d", ErrMalformedHash, len(hash), hashLen)
 	}
 	switch hash[:prefixLen] {
 	case "$2a$", "$2b$", "$2y$":
-	case "$2x$":
-		return 0, fmt.Errorf("%w: $2x$ (crypt_blowfish sign-extension bug) is not supported", ErrMalformedHash)
 	default:
 		return 0, fmt.Errorf("%w: prefix is not $2a$, $2b$ or $2y$", ErrMalformedHash)
 	}

@@ -153,8 +153,9 @@ func (h *Hasher) Verify(ctx context.Context, hash string, password []byte) error
 // NeedsRehash reports whether hash should be replaced by a fresh Hash of the password: true
 // when its cost differs from h's (lower or higher) or when it is not a bcrypt hash this
 // package can read. It is only meaningful after a successful [Hasher.Verify], the one moment
-// the application holds the plaintext password to rehash and store. It does no bcrypt work
-// and is safe for concurrent use.
+// the application holds the plaintext password to rehash and store. Hash applies today's
+// policy, so it may refuse an old password (say [ErrTooShort]); keep the old hash then. It
+// does no bcrypt work and is safe for concurrent use.
 func (h *Hasher) NeedsRehash(hash string) bool {
 	cost, err := parseHash(hash)
 	return err != nil || cost != h.self().cost
