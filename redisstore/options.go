@@ -1,0 +1,111 @@
+package redisstore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keycard-go/keycard/middleware"
+)
+
+// Defaults of a [Store] made by [New] without options.
+const (
+	// DefaultPrefix starts the name of every key the store writes. See [WithPrefix].
+	DefaultPrefix = "keycard:"
+
+	// DefaultTimeout bounds each call to Redis. See [WithTimeout].
+	DefaultTimeout = 100 * time.Millisecond
+)
+
+// An Option configures a [Store] in [New]. Options are applied in order; a later option of
+// the same kind replaces an earlier one. An Option that returns an error makes New fail.
+type Option func(*config) error
+
+// config is what the options set. It is copied into the Store, which never changes it.
+type config struct {
+	prefix      string
+	timeout     time.Duration
+	maxAttempts int
+	window      time.Duration
+	now         func() time.Time
+}
+
+func defaultConfig() config {
+	return config{
+		prefix:      DefaultPrefix,
+		timeout:     DefaultTimeout,
+		maxAttempts: middleware.DefaultLoginAttempts,
+		window:      middleware.DefaultLoginWindow,
+		now:         time.Now,
+	}
+}
+
+// WithPrefix sets the string that starts the name of every key the store writes; the default
+// is [DefaultPrefix], "keycard:". Give each application sharing one Redis its own prefix: two
+// stores with the same prefix share their revocations and login counts, which is what the
+// instances of one application want and what different applications must not have. The prefix
+// must not be empty.
+//
+// With Redis Cluster, a prefix holding a hash tag such as "{keycard}:" puts every key in one
+// slot, so on one shard. That works, but is never needed: the store only runs single-key
+// commands.
+func WithPrefix(prefix string) Option {
+	return func(c *config) error {
+		if prefix == "" {
+			return errors.New("redisstore: empty key prefix")
+		}
+		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithTimeout bounds each call the store makes to Redis, as a deadline on the context the
+// caller passes in (an earlier deadline of the caller's still wins). The default is
+// [DefaultTimeout], 100ms: every request checks revocation, so a slow Redis should cost a
+// request little more than this before it fails with [ErrUnavailable]. timeout must be
+// positive.
+//
+// The go-redis client retries a failed command (MaxRetries) within this bound; its own
+// DialTimeout, ReadTimeout and WriteTimeout still apply, but cannot extend it.
+func WithTimeout(timeout time.Duration) Option {
+	return func(c *config) error {
+		if timeout <= 0 {
+			return fmt.Errorf("redisstore: timeout %v is not positive", timeout)
+		}
+		c.timeout = timeout
+		return nil
+	}
+}
+
+// WithLoginLimit sets the login throttle of [Store.Hit]: at most max attempts per key in each
+// window, counted from the key's first attempt. The defaults are
+// [middleware.DefaultLoginAttempts] and [middleware.DefaultLoginWindow] (5 in 15 minutes).
+// max must be at least 1 and window at least one millisecond, the resolution of Redis
+// expiry.
+func WithLoginLimit(max int, window time.Duration) Option {
+	return func(c *config) error {
+		if max < 1 {
+			return fmt.Errorf("redisstore: login limit %d is below 1", max)
+		}
+		if window < time.Millisecond {
+			return fmt.Errorf("redisstore: login window %v is below 1ms", window)
+		}
+		c.maxAttempts = max
+		c.window = window
+		return nil
+	}
+}
+
+// WithClock sets the clock the store reads when it writes and checks revocations; the default
+// is [time.Now]. It is meant for tests, which can then move time past an expiry without
+// sleeping. Login windows ([Store.Hit]) run on the Redis server's clock and ignore it. now must
+// not be nil and must be safe for concurrent use.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("redisstore: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}

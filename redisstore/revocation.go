@@ -1,0 +1,159 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/keycard-go/keycard/token"
+)
+
+// revokeScript stores a session revocation unless one that lasts longer is there already.
+//
+//	KEYS[1]  session key
+//	ARGV[1]  until, Unix ms
+//	ARGV[2]  time to live, ms (positive)
+//
+// A key without expiry (PTTL -1) is not ours; it is replaced, so that nothing stays forever.
+const revokeScript = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+	return 1
+end
+return 0
+`
+
+// revokeSubjectScript records a subject-wide cut-off, keeping the later cut-off and the later
+// until of the old and new records, and never shortening the expiry already set.
+//
+//	KEYS[1]  subject key, a hash {c: cut-off in Unix s, u: until in Unix ms}
+//	ARGV[1]  cut-off, Unix s
+//	ARGV[2]  until, Unix ms
+//	ARGV[3]  now, Unix ms
+//
+// A new record whose until has passed is not written. An existing record is still updated,
+// as MemoryRevocation does: a later cut-off counts until the record's own until.
+const revokeSubjectScript = `
+local cutoff, untilms, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl == -2 then
+	if untilms <= now then return 0 end
+	redis.call('HSET', KEYS[1], 'c', ARGV[1], 'u', ARGV[2])
+	redis.call('PEXPIRE', KEYS[1], untilms - now)
+	return 1
+end
+local old = redis.call('HMGET', KEYS[1], 'c', 'u')
+local c, u = tonumber(old[1]), tonumber(old[2])
+if c == nil or cutoff > c then
+	redis.call('HSET', KEYS[1], 'c', ARGV[1])
+end
+if u == nil or untilms > u then
+	redis.call('HSET', KEYS[1], 'u', ARGV[2])
+	u = untilms
+end
+local ttl = u - now
+if ttl <= 0 then
+	if pttl == -1 then redis.call('DEL', KEYS[1]) end
+	return 1
+end
+if pttl == -1 or ttl > pttl then
+	redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1
+`
+
+// Revoke implements [middleware.RevocationStore]: the session sid counts as revoked until the
+// given time, and its record expires from Redis then. A later until extends an existing
+// revocation; an earlier one leaves it as it is. An until that has already passed writes
+// nothing and returns nil. It is safe for concurrent use; on failure it returns an error
+// wrapping [ErrUnavailable].
+func (s *Store) Revoke(ctx context.Context, sid token.SessionID, until time.Time) error {
+	ttl := until.Sub(s.cfg.now())
+	if ttl <= 0 {
+		return nil
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.revoke.Run(ctx, s.client, []string{s.sessionKey(sid)}, unixMillisCeil(until), ttlMillis(ttl)).Err()
+	if err != nil {
+		return unavailable("revoke", err)
+	}
+	return nil
+}
+
+// RevokeSubject implements [middleware.RevocationStore]: "log out everywhere". Every session of
+// sub that began at or before cutoff (compared in whole seconds, see [Store.IsRevoked]) counts
+// as revoked until the given time, and the record expires from Redis then. Of two cut-offs the
+// later wins, and of two untils the later one, whatever the order of the calls; one update is
+// atomic. Nothing is written for a subject without a record if until has already passed. It is
+// safe for concurrent use; on failure it returns an error wrapping [ErrUnavailable].
+//
+// Pass as until the end of the longest session that may have begun before cutoff, such as
+// cutoff plus the middleware's absolute session lifetime.
+func (s *Store) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error {
+	now := s.cfg.now()
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.revokeSubject.Run(ctx, s.client, []string{s.subjectKey(sub)},
+		cutoff.Unix(), unixMillisCeil(until), now.UnixMilli()).Err()
+	if err != nil {
+		return unavailable("revoke subject", err)
+	}
+	return nil
+}
+
+// IsRevoked implements [middleware.RevocationStore]: it reports whether the session sid was
+// revoked, or its subject sub was revoked at or after authTime, the moment the session began.
+// Both records are read in one round trip. The subject comparison is made in whole Unix
+// seconds, as tokens carry them: a session that began in the same second as the cut-off counts
+// as revoked. Records whose until has passed on the store's clock count as absent, even before
+// Redis drops them.
+//
+// It is safe for concurrent use. On failure it returns false and an error wrapping
+// [ErrUnavailable]; false then means "unknown", not "allowed".
+func (s *Store) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	pipe := s.client.Pipeline()
+	sessionCmd := pipe.Get(ctx, s.sessionKey(sid))
+	subjectCmd := pipe.HMGet(ctx, s.subjectKey(sub), "c", "u")
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return false, unavailable("is revoked", err)
+	}
+	now := s.cfg.now().UnixMilli()
+
+	switch until, err := sessionCmd.Int64(); {
+	case errors.Is(err, redis.Nil):
+	case err != nil:
+		return false, unavailable("is revoked", fmt.Errorf("session record: %w", err))
+	case now < until:
+		return true, nil
+	}
+
+	fields, err := subjectCmd.Result()
+	if err != nil {
+		return false, unavailable("is revoked", err)
+	}
+	if fields[0] == nil && fields[1] == nil {
+		return false, nil
+	}
+	cutoff, err1 := parseField(fields[0])
+	until, err2 := parseField(fields[1])
+	if err := errors.Join(err1, err2); err != nil {
+		return false, unavailable("is revoked", fmt.Errorf("subject record: %w", err))
+	}
+	return now < until && authTime.Unix() <= cutoff, nil
+}
+
+// parseField reads an integer field of an HMGET reply.
+func parseField(v any) (int64, error) {
+	str, ok := v.(string)
+	if !ok {
+		return 0, fmt.Errorf("field is %T, not an integer", v)
+	}
+	return strconv.ParseInt(str, 10, 64)
+}
