@@ -1,0 +1,144 @@
+package token
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Subject identifies who a session belongs to: the "sub" claim, typically a
+// user ID. It is a distinct type so that it cannot be passed where an [ID]
+// or [SessionID] is expected.
+type Subject string
+
+// ID is a token's unique ID, the "jti" claim: 128 random bits, base64url
+// encoded, fresh for every token [Codec.Issue] or [Codec.Renew] makes.
+type ID string
+
+// SessionID is the "sid" claim: 128 random bits, fresh on [Codec.Issue] and
+// kept by [Codec.Renew], so all tokens of one login share it. Revoke a
+// session by its SessionID, not by token text.
+type SessionID string
+
+// Claims is the content of a verified (or just issued) token: the registered
+// claims as typed fields and the caller's payload T.
+//
+// On the wire, T's JSON fields sit next to the registered claims at the top
+// level of the JWT payload. Times are whole seconds in UTC.
+//
+// A Claims value returned by this package is the caller's to keep; it shares
+// nothing with the [Codec]. The zero value is not a valid session.
+type Claims[T any] struct {
+	Subject   Subject   // "sub": never empty
+	ID        ID        // "jti": never empty
+	SessionID SessionID // "sid": never empty
+	Issuer    string    // "iss"; empty when absent
+	Audience  []string  // "aud"; nil when absent
+	IssuedAt  time.Time // "iat"
+	NotBefore time.Time // "nbf"; zero when absent (tokens from this package always have it)
+	Expiry    time.Time // "exp"
+	AuthTime  time.Time // "auth_time": when the session began (login); Renew keeps it
+	KeyID     string    // kid of the key that signed the token (the JWS header kid, not a claim)
+	Payload   T         // the caller's own claims, flattened into the JWT payload
+}
+
+// wireClaims is the JSON form of the registered claims. encoding/json keeps
+// the last of duplicate keys; that is harmless here because the payload is
+// behind our signature and we never write duplicates.
+type wireClaims struct {
+	Sub      string      `json:"sub"`
+	Jti      string      `json:"jti"`
+	Sid      string      `json:"sid"`
+	Iss      string      `json:"iss,omitempty"`
+	Aud      audience    `json:"aud,omitempty"`
+	Iat      numericDate `json:"iat"`
+	Nbf      numericDate `json:"nbf"`
+	Exp      numericDate `json:"exp"`
+	AuthTime numericDate `json:"auth_time"`
+}
+
+// maxUnix is 9999-12-31T23:59:59Z, the latest NumericDate we accept.
+const maxUnix = 253402300799
+
+var errNumericDate = errors.New("NumericDate must be a non-negative JSON number before year 10000")
+
+// numericDate is an RFC 7519 NumericDate. set distinguishes an absent claim
+// from 1970-01-01.
+type numericDate struct {
+	t   time.Time
+	set bool
+}
+
+func newNumericDate(t time.Time) numericDate { return numericDate{t: t, set: true} }
+
+// MarshalJSON writes whole seconds.
+func (d numericDate) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, d.t.Unix(), 10), nil
+}
+
+// UnmarshalJSON accepts a non-negative JSON number (integer or not) up to
+// maxUnix and refuses strings, null and everything else. encoding/json has
+// already checked b is one valid JSON value.
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] < '0' || b[0] > '9' {
+		return errNumericDate // string, null, bool, object, array, or negative
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return d.parseFloat(b)
+		}
+		n = n*10 + int64(c-'0')
+		if n > maxUnix {
+			return errNumericDate
+		}
+	}
+	*d = numericDate{t: time.Unix(n, 0).UTC(), set: true}
+	return nil
+}
+
+// parseFloat handles a NumericDate with a fraction or exponent.
+func (d *numericDate) parseFloat(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > maxUnix {
+		return errNumericDate
+	}
+	sec, frac := math.Modf(f)
+	*d = numericDate{t: time.Unix(int64(sec), int64(frac*1e9)).UTC(), set: true}
+	return nil
+}
+
+var errAudience = errors.New(`"aud" must be a string or an array of strings`)
+
+// audience is the "aud" claim: a string or an array of strings on input; a
+// string when it has one element, else an array, on output.
+type audience []string
+
+func (a audience) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = audience{s}
+		return nil
+	case len(b) > 0 && b[0] == '[':
+		var l []string
+		if err := json.Unmarshal(b, &l); err != nil {
+			return errAudience
+		}
+		*a = l
+		return nil
+	}
+	return errAudience
+}

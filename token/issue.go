@@ -1,0 +1,156 @@
+package token
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
+)
+
+// Issue makes a token for a new session of sub carrying payload: a fresh
+// random jti and sid, iat = nbf = auth_time = now, exp = now + lifetime, the
+// configured iss and aud, signed with the current signing key (and encrypted
+// when [WithEncryption] is set). It returns the token and its claims.
+//
+// sub must not be empty and payload must pass its Validate method, if any
+// ([ErrInvalidClaims]). A token longer than [WithMaxIssuedSize] (3800 bytes
+// by default, to fit a cookie) is refused with [ErrTooLarge]: keep the
+// payload small. Safe for concurrent use.
+func (c *Codec[T]) Issue(sub Subject, payload T) (string, *Claims[T], error) {
+	if sub == "" {
+		return "", nil, fmt.Errorf("%w: empty subject", ErrInvalidClaims)
+	}
+	now := c.opts.now()
+	cl := &Claims[T]{
+		Subject:   sub,
+		SessionID: SessionID(randomID()),
+		AuthTime:  now,
+		Payload:   payload,
+	}
+	return c.sign(cl, now)
+}
+
+// Renew makes a new token continuing the session of prev, which should come
+// from [Codec.Verify]: it keeps sub, sid, auth_time and the payload, and
+// takes a fresh jti, iat, nbf and exp, the configured iss and aud, and the
+// CURRENT signing key (so renewing also moves sessions onto a rotated key).
+// Renew does not check prev's expiry; that is Verify's job. Errors as for
+// [Codec.Issue]. Safe for concurrent use.
+func (c *Codec[T]) Renew(prev *Claims[T]) (string, *Claims[T], error) {
+	if prev == nil || prev.Subject == "" || prev.SessionID == "" || prev.AuthTime.IsZero() {
+		return "", nil, fmt.Errorf("%w: Renew needs claims with sub, sid and auth_time", ErrInvalidClaims)
+	}
+	cl := &Claims[T]{
+		Subject:   prev.Subject,
+		SessionID: prev.SessionID,
+		AuthTime:  prev.AuthTime,
+		Payload:   prev.Payload,
+	}
+	return c.sign(cl, c.opts.now())
+}
+
+// sign fills in the per-token claims of cl and encodes it.
+func (c *Codec[T]) sign(cl *Claims[T], now time.Time) (string, *Claims[T], error) {
+	if err := validatePayload(c.payload, &cl.Payload); err != nil {
+		return "", nil, err
+	}
+	now = time.Unix(now.Unix(), 0).UTC()
+	cl.AuthTime = time.Unix(cl.AuthTime.Unix(), 0).UTC()
+	if s := cl.AuthTime.Unix(); s < 0 || s > maxUnix || now.Unix() < 0 || now.Unix()+int64(c.opts.lifetime/time.Second) > maxUnix {
+		return "", nil, fmt.Errorf("%w: time out of range", ErrInvalidClaims)
+	}
+	key := c.keys.Load().signing
+	cl.ID = ID(randomID())
+	cl.Issuer = c.opts.issuer
+	cl.Audience = slices.Clone(c.opts.audience)
+	cl.IssuedAt = now
+	cl.NotBefore = now
+	cl.Expiry = now.Add(c.opts.lifetime)
+	cl.KeyID = key.kid
+
+	payload, err := c.encodePayload(cl)
+	if err != nil {
+		return "", nil, err
+	}
+
+	enc := base64.RawURLEncoding
+	// The JWS alone must fit; refuse before paying for a signature.
+	size := len(key.header) + 1 + enc.EncodedLen(len(payload)) + 1
+	if size > c.opts.maxIssuedSize {
+		return "", nil, fmt.Errorf("%w: token would be over %d bytes; make the payload smaller", ErrTooLarge, c.opts.maxIssuedSize)
+	}
+	buf := make([]byte, 0, size+enc.EncodedLen(512)) // 512: the largest signature, RSA-4096
+	buf = append(buf, key.header...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	sig, err := jwsbb.Sign(key.m.sign, string(key.alg), buf, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: signing failed: %w", ErrInvalidKey, err)
+	}
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sig)
+
+	if c.opts.enc != nil {
+		if buf, err = c.opts.enc.encrypt(buf); err != nil {
+			return "", nil, fmt.Errorf("%w: encryption failed: %w", ErrInvalidKey, err)
+		}
+	}
+	if len(buf) > c.opts.maxIssuedSize {
+		return "", nil, fmt.Errorf("%w: token is %d bytes, over %d; make the payload smaller", ErrTooLarge, len(buf), c.opts.maxIssuedSize)
+	}
+	return string(buf), cl, nil
+}
+
+// encodePayload writes the registered claims and the payload's fields as one
+// JSON object: {"sub":...,"exp":...,<fields of T>}.
+func (c *Codec[T]) encodePayload(cl *Claims[T]) ([]byte, error) {
+	reg, err := json.Marshal(wireClaims{
+		Sub:      string(cl.Subject),
+		Jti:      string(cl.ID),
+		Sid:      string(cl.SessionID),
+		Iss:      cl.Issuer,
+		Aud:      cl.Audience,
+		Iat:      newNumericDate(cl.IssuedAt),
+		Nbf:      newNumericDate(cl.NotBefore),
+		Exp:      newNumericDate(cl.Expiry),
+		AuthTime: newNumericDate(cl.AuthTime),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	own, err := json.Marshal(cl.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	// json.Marshal output is compact, so an object starts with '{' and ends
+	// with '}' with no surrounding space.
+	if len(own) < 2 || own[0] != '{' || own[len(own)-1] != '}' {
+		return nil, fmt.Errorf("%w: payload does not marshal to a JSON object", ErrInvalidClaims)
+	}
+	if c.payload.customJSON {
+		if err := checkObjectNames(own); err != nil {
+			return nil, err
+		}
+	}
+	if len(own) == 2 { // {}
+		return reg, nil
+	}
+	// Splice: reg without its '}', a comma, own without its '{'.
+	out := make([]byte, 0, len(reg)+len(own))
+	out = append(out, reg[:len(reg)-1]...)
+	out = append(out, ',')
+	return append(out, own[1:]...), nil
+}
+
+// randomID returns 128 bits from crypto/rand, base64url encoded (22 bytes).
+func randomID() string {
+	var b [16]byte
+	// crypto/rand.Read never returns an error (since Go 1.24 it crashes the
+	// program rather than return short or predictable output).
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

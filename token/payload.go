@@ -1,0 +1,155 @@
+package token
+
+import (
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// validator is implemented by payload types that check themselves.
+type validator interface{ Validate() error }
+
+// payloadInfo is what New learns about T once, so Issue and Verify do not
+// use reflection.
+type payloadInfo struct {
+	isPtr bool // T is a pointer to a struct
+	// validate is 0 when T has no Validate method, 1 when T has one, 2 when
+	// only *T has one.
+	validate int
+	// customJSON is set when T (or a pointer to it) has its own MarshalJSON
+	// or MarshalText, so its JSON names cannot be known from its fields and
+	// Issue checks the marshalled object instead.
+	customJSON bool
+}
+
+// isRegisteredName reports whether a JSON name is reserved, compared
+// case-insensitively because encoding/json matches names that way: the
+// claims this package writes, the other RFC 7519 registered claims, and
+// claims that other JOSE consumers give a security meaning (OpenID Connect's
+// nonce, azp, acr, amr and hash claims; RFC 7800's cnf key binding; RFC
+// 8693's act and may_act delegation).
+func isRegisteredName(name string) bool {
+	switch strings.ToLower(name) {
+	case "sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
+		"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act":
+		return true
+	}
+	return false
+}
+
+// inspectPayload checks that T is a struct or pointer to struct whose JSON
+// names avoid the registered claims.
+func inspectPayload[T any]() (payloadInfo, error) {
+	var info payloadInfo
+	t := reflect.TypeFor[T]()
+	st := t
+	if t.Kind() == reflect.Pointer {
+		info.isPtr = true
+		st = t.Elem()
+	}
+	if st.Kind() != reflect.Struct {
+		return info, fmt.Errorf("%w: %s is not a struct or pointer to struct", ErrInvalidType, t)
+	}
+	switch {
+	case t.Implements(reflect.TypeFor[validator]()):
+		info.validate = 1
+	case reflect.PointerTo(t).Implements(reflect.TypeFor[validator]()):
+		info.validate = 2
+	}
+	info.customJSON = hasCustomJSON(st)
+	if !info.customJSON {
+		if err := checkFieldNames(st, map[reflect.Type]bool{}); err != nil {
+			return info, err
+		}
+	}
+	return info, nil
+}
+
+// hasCustomJSON reports whether t or *t marshals itself.
+func hasCustomJSON(t reflect.Type) bool {
+	for _, x := range []reflect.Type{t, reflect.PointerTo(t)} {
+		if x.Implements(reflect.TypeFor[json.Marshaler]()) || x.Implements(reflect.TypeFor[encoding.TextMarshaler]()) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkFieldNames walks the JSON field names of struct type t the way
+// encoding/json does, descending into untagged embedded structs, whose
+// fields are promoted to the top level.
+func checkFieldNames(t reflect.Type, seen map[reflect.Type]bool) error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if err := checkFieldNames(ft, seen); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if isRegisteredName(name) {
+			return fmt.Errorf("%w: field %s.%s has JSON name %q, a registered claim name", ErrInvalidType, t, f.Name, name)
+		}
+	}
+	return nil
+}
+
+// checkObjectNames is the run-time form of checkFieldNames for payloads that
+// marshal themselves: obj must be a JSON object without registered names.
+func checkObjectNames(obj []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &m); err != nil {
+		return fmt.Errorf("%w: payload is not a JSON object", ErrInvalidClaims)
+	}
+	for name := range m {
+		if isRegisteredName(name) {
+			return fmt.Errorf("%w: payload uses the registered claim name %q", ErrInvalidClaims, name)
+		}
+	}
+	return nil
+}
+
+// validatePayload runs the payload's Validate method, if T or *T has one.
+// A nil pointer payload is refused first, so Validate never sees one.
+func validatePayload[T any](info payloadInfo, p *T) error {
+	if info.isPtr && reflect.ValueOf(p).Elem().IsNil() {
+		return fmt.Errorf("%w: nil payload", ErrInvalidClaims)
+	}
+	var v validator
+	switch info.validate {
+	case 1:
+		v, _ = any(*p).(validator)
+	case 2:
+		v, _ = any(p).(validator)
+	}
+	if v == nil {
+		return nil
+	}
+	if err := v.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	return nil
+}
