@@ -438,21 +438,16 @@ func TestZeroHasherIsDefault(t *testing.T) {
 	}
 }
 
-// TestPackageLevel is one of the few tests at the real default cost.
+// TestPackageLevel checks the package-level functions without spending cost-12 time;
+// ExampleHash does one round trip at the default cost.
 func TestPackageLevel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("cost 12")
-	}
 	ctx := t.Context()
-	hash, err := password.Hash(ctx, []byte("correct horse battery staple"))
-	if err != nil {
-		t.Fatal(err)
+	v := openwallVectors[0]
+	if err := password.Verify(ctx, v.hash, []byte(v.password)); err != nil {
+		t.Errorf("Verify(known answer) = %v, want nil", err)
 	}
-	if got, want := hash[:7], "$2a$12$"; got != want {
-		t.Errorf("prefix = %q, want %q", got, want)
-	}
-	if err := password.Verify(ctx, hash, []byte("correct horse battery staple")); err != nil {
-		t.Errorf("Verify = %v, want nil", err)
+	if err := password.Verify(ctx, v.hash, []byte("U*U*")); !errors.Is(err, password.ErrMismatch) {
+		t.Errorf("Verify(wrong) = %v, want ErrMismatch", err)
 	}
 	if _, err := password.Hash(ctx, []byte("short")); !errors.Is(err, password.ErrTooShort) {
 		t.Errorf("Hash(short) = %v, want ErrTooShort", err)
