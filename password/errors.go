@@ -5,8 +5,9 @@ import "errors"
 // Sentinel errors. Match them with [errors.Is]: returned errors often wrap a sentinel with
 // details for operators (never the password, never the hash), and a refusal on Verify
 // matches two sentinels at once (see [Hasher.Verify]). Errors from x/crypto/bcrypt are never
-// returned bare: they are wrapped under the sentinel that applies (and only a failure
-// x/crypto cannot produce for input we have already checked would lack one).
+// returned bare but wrapped under the sentinel that applies. The one exception cannot occur
+// with input this package has checked (x/crypto failing to hash a valid password at a
+// valid cost); it would read "password: bcrypt failed: ...".
 var (
 	// ErrMismatch means the password does not match the hash. On Verify it is the answer for
 	// every password-side refusal too (empty, too long, NUL byte), so
@@ -17,8 +18,12 @@ var (
 	// ErrMalformedHash means the stored hash is not a bcrypt hash this package reads: not
 	// exactly 60 bytes; a prefix other than $2a$, $2b$ or $2y$; a cost that is not two decimal
 	// digits in 4..31; a missing '$' after the cost; a byte outside bcrypt's base64 alphabet
-	// (./A-Za-z0-9), which includes every non-ASCII byte. It points at corrupt or foreign data
-	// in the user store, not at the user: respond 500 and alert.
+	// (./A-Za-z0-9), which includes every non-ASCII byte. Two bcrypt variants are refused on
+	// purpose: $2x$ marks hashes made by PHP's crypt_blowfish before its 2011 fix
+	// (CVE-2011-2483), a different and weaker function for bytes ≥ 0x80 that Go does not
+	// compute, and $2$, the 1997 format, omits the terminating NUL from the key, which Go's
+	// bcrypt always includes; those users must reset their passwords. ErrMalformedHash points
+	// at corrupt or foreign data in the user store, not at the user: respond 500 and alert.
 	ErrMalformedHash = errors.New("password: malformed hash")
 
 	// ErrCostTooHigh means a well-formed stored hash has a cost above what Verify agrees to
