@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/keycard-go/keycard/password"
 )
@@ -496,6 +497,14 @@ func TestConcurrencyBound(t *testing.T) {
 		}
 		if errors.Is(err, password.ErrMismatch) {
 			t.Errorf("%s(cancelled ctx) = %v, must not match ErrMismatch", name, err)
+		}
+	}
+
+	expired, cancelExpired := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	for name, op := range ops {
+		if err := op(expired); !errors.Is(err, password.ErrBusy) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s(expired ctx) = %v, want ErrBusy and context.DeadlineExceeded", name, err)
 		}
 	}
 
