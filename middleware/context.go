@@ -1,0 +1,48 @@
+package middleware
+
+import (
+	"context"
+
+	"github.com/keycard-go/keycard/token"
+)
+
+// sessionKey is the context key of a request's session state. An unexported empty struct type:
+// no other package can read or overwrite the value.
+type sessionKey struct{}
+
+// state is what one request learned about its session. It is computed once, by the first of
+// [Sessions.RequireSession], [Sessions.LoadSession] or [Sessions.Current] to run, and shared by
+// every later one, so a token is verified at most once per request.
+type state[T any] struct {
+	claims *token.Claims[T] // nil when err != nil
+	err    error
+	// cookiePresent records whether the request carried a session cookie at all, so that an
+	// invalid one can be cleared.
+	cookiePresent bool
+}
+
+// ClaimsFrom returns the session claims that [Sessions.RequireSession] or
+// [Sessions.LoadSession] attached to ctx, and whether there are any. It returns (nil, false)
+// when the request has no valid session, when no session middleware ran, and when T is not the
+// payload type the [Sessions] was built with. It never panics.
+//
+// The claims are shared with other requests that present the same token: treat them as
+// read-only.
+func ClaimsFrom[T any](ctx context.Context) (*token.Claims[T], bool) {
+	st, ok := ctx.Value(sessionKey{}).(*state[T])
+	if !ok || st.claims == nil {
+		return nil, false
+	}
+	return st.claims, true
+}
+
+// NewContext returns a copy of ctx carrying claims, as [Sessions.RequireSession] would attach
+// them. It is meant for testing handlers that call [ClaimsFrom] without running the middleware.
+func NewContext[T any](ctx context.Context, claims *token.Claims[T]) context.Context {
+	return context.WithValue(ctx, sessionKey{}, &state[T]{claims: claims, cookiePresent: true})
+}
+
+func stateFrom[T any](ctx context.Context) (*state[T], bool) {
+	st, ok := ctx.Value(sessionKey{}).(*state[T])
+	return st, ok
+}

@@ -1,0 +1,79 @@
+package middleware
+
+import (
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"time"
+)
+
+// maxSetCookie is the size browsers guarantee for one cookie, name, value and attributes
+// included (RFC 6265 section 6.1). Past it, browsers drop the cookie without a word.
+const maxSetCookie = 4096
+
+// maxSessionCookies bounds how many cookies with the session's name one request may carry
+// before the middleware stops looking at them: a planted cookie must not buy an attacker an
+// unbounded number of signature checks.
+const maxSessionCookies = 4
+
+// sessionCookies returns the values of the cookies named name in r's Cookie headers, at most
+// maxSessionCookies of them, and whether there were more. It reads the headers in place instead
+// of parsing every cookie, since it runs on every request.
+//
+// Browsers send cookies with a more specific Path first, so a cookie planted for a narrower
+// path (by a sibling subdomain, for names without the __Host- prefix) comes before ours: the
+// caller must not simply take the first one.
+func sessionCookies(r *http.Request, name string, buf []string) (values []string, overflow bool) {
+	values = buf[:0]
+	for _, line := range r.Header[textproto.CanonicalMIMEHeaderKey("Cookie")] {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimLeft(part, " \t")
+			if len(part) <= len(name) || part[len(name)] != '=' || part[:len(name)] != name {
+				continue
+			}
+			if len(values) == maxSessionCookies {
+				return values, true
+			}
+			values = append(values, strings.TrimRight(part[len(name)+1:], " \t"))
+		}
+	}
+	return values, false
+}
+
+// setSessionCookie writes the session cookie holding raw, expiring at exp. It fails with
+// ErrCookieTooLarge, writing nothing, when browsers would drop the cookie.
+func (s *Sessions[T]) setSessionCookie(w http.ResponseWriter, raw string, exp time.Time) error {
+	c := s.cookie
+	c.Value = raw
+	c.MaxAge = max(1, int(exp.Sub(s.codec.Now())/time.Second))
+	line := c.String()
+	if line == "" {
+		return fmt.Errorf("%w: token is not a valid cookie value", ErrCookieTooLarge)
+	}
+	if len(line) > maxSetCookie {
+		return fmt.Errorf("%w: %d bytes, browsers keep %d", ErrCookieTooLarge, len(line), maxSetCookie)
+	}
+	h := w.Header()
+	h.Add("Set-Cookie", line)
+	noStore(h)
+	return nil
+}
+
+// clearSessionCookie tells the browser to delete the session cookie.
+func (s *Sessions[T]) clearSessionCookie(w http.ResponseWriter) {
+	c := s.cookie
+	c.MaxAge = -1
+	h := w.Header()
+	h.Add("Set-Cookie", c.String())
+	noStore(h)
+}
+
+// noStore keeps responses that set or clear a session from being cached by browsers or
+// shared caches, and marks them as depending on the Cookie header.
+func noStore(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Cookie")
+}

@@ -1,0 +1,64 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/keycard-go/keycard/token"
+)
+
+// Start begins a new session for sub carrying payload and sets its cookie on w: after a login,
+// a sign-up, an SSO or magic-link callback, or a change of privilege. The token is brand new
+// (new token ID, new session ID), so a session the request already carried is never reused
+// (no session fixation); when a revocation store is configured, that earlier session is revoked.
+// It fails, setting nothing, when the payload is refused by the codec or the cookie would be too
+// large for browsers ([ErrCookieTooLarge], [token.ErrTooLarge]).
+func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Subject, payload T) (*token.Claims[T], error) {
+	raw, claims, err := s.codec.Issue(sub, payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.setSessionCookie(w, raw, claims.Expiry); err != nil {
+		return nil, err
+	}
+	if prev, err := s.Current(r); err == nil && prev.SessionID != claims.SessionID {
+		if err := s.revoke(r.Context(), prev); err != nil {
+			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
+		}
+	}
+	return claims, nil
+}
+
+// End ends r's session: it clears the cookie on w and, when a revocation store is configured,
+// revokes the session so that a copy of its token stops working too. A request without a valid
+// session just gets the cookie cleared. The error reports a revocation store failure; the cookie
+// is cleared regardless.
+func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) error {
+	s.clearSessionCookie(w)
+	claims, err := s.Current(r)
+	if err != nil {
+		return nil
+	}
+	return s.revoke(r.Context(), claims)
+}
+
+// EndAll ends every session of sub, everywhere ("log out everywhere"), for instance after a
+// password change: every session that began up to now is revoked. It needs a revocation store
+// and fails without one. The current request's cookie is left alone; call [Sessions.End] as
+// well, or [Sessions.Start] to give the user a fresh session.
+func (s *Sessions[T]) EndAll(ctx context.Context, sub token.Subject) error {
+	if s.cfg.revocation == nil {
+		return errors.New("middleware: EndAll needs a revocation store (WithRevocation)")
+	}
+	now := s.codec.Now()
+	return s.cfg.revocation.RevokeSubject(ctx, sub, now, now.Add(s.revokeFor))
+}
+
+// revoke revokes a session for as long as any of its tokens can be valid.
+func (s *Sessions[T]) revoke(ctx context.Context, c *token.Claims[T]) error {
+	if s.cfg.revocation == nil {
+		return nil
+	}
+	return s.cfg.revocation.Revoke(ctx, c.SessionID, s.codec.Now().Add(s.revokeFor))
+}

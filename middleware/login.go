@@ -1,0 +1,376 @@
+package middleware
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keycard-go/keycard/password"
+	"github.com/keycard-go/keycard/token"
+)
+
+// An Authenticator checks a login's credentials and says whose session to start. It is the
+// application's user lookup and password check, typically built with [PasswordAuthenticator].
+//
+// It returns an error matching [ErrBadCredentials] for an unknown account and a wrong password
+// alike, after spending comparable time on both (see [password.Hasher.VerifyDummy]); the login
+// handler answers both with the same 401. Any other error is an internal failure (500), except
+// [password.ErrBusy] and context errors, which are answered 503.
+type Authenticator[T any] func(ctx context.Context, identifier string, password []byte) (token.Subject, T, error)
+
+// Account is what the lookup function of [PasswordAuthenticator] returns for an identifier.
+type Account[T any] struct {
+	Subject      token.Subject // the session's subject, such as the user's ID
+	PasswordHash string        // the stored bcrypt hash
+	Payload      T             // the session payload, such as the user's e-mail and name
+}
+
+// PasswordAuthenticator returns an [Authenticator] that finds the account with find and checks
+// the password against its bcrypt hash with h. find returns [ErrNoAccount] when no account has
+// the identifier; the authenticator then spends one dummy comparison, so an unknown e-mail
+// address costs the same time as a wrong password and login timing does not reveal who has an
+// account. Passwords longer than bcrypt reads are refused before the lookup, in equal time.
+func PasswordAuthenticator[T any](h *password.Hasher, find func(ctx context.Context, identifier string) (Account[T], error)) Authenticator[T] {
+	return func(ctx context.Context, identifier string, pw []byte) (token.Subject, T, error) {
+		var zero T
+		if len(pw) == 0 || len(pw) > password.MaxLength {
+			return "", zero, ErrBadCredentials
+		}
+		acct, err := find(ctx, identifier)
+		switch {
+		case errors.Is(err, ErrNoAccount):
+			if err := h.VerifyDummy(ctx, pw); errors.Is(err, password.ErrBusy) {
+				return "", zero, err
+			}
+			return "", zero, ErrBadCredentials
+		case err != nil:
+			return "", zero, fmt.Errorf("middleware: account lookup: %w", err)
+		}
+		switch err := h.Verify(ctx, acct.PasswordHash, pw); {
+		case err == nil:
+			return acct.Subject, acct.Payload, nil
+		case errors.Is(err, password.ErrBusy):
+			return "", zero, err
+		case errors.Is(err, password.ErrMalformedHash), errors.Is(err, password.ErrCostTooHigh):
+			// A corrupt stored hash is the operator's problem, not a wrong password.
+			return "", zero, fmt.Errorf("middleware: stored hash of %q: %w", acct.Subject, err)
+		default:
+			return "", zero, ErrBadCredentials
+		}
+	}
+}
+
+// LoginFailure describes a failed form login, for the renderer set with [WithLoginForm].
+type LoginFailure struct {
+	// Status is the HTTP status to write: 400, 401, 413, 415, 429, 500 or 503.
+	Status int
+	// Code is a fixed machine-readable reason: "bad_request", "invalid_credentials",
+	// "too_many_attempts", "unavailable", "internal".
+	Code string
+	// Message is a generic sentence to show the user. It is the same for an unknown account
+	// and a wrong password.
+	Message string
+	// RetryAfter is set with 429 and 503.
+	RetryAfter time.Duration
+	// Next is the safe redirect target the form carried, for its hidden field.
+	Next string
+	// Identifier is the account name as the user typed it, to fill the form again. It comes
+	// from the request: escape it when rendering.
+	Identifier string
+}
+
+// Limits on login fields, so that a login request cannot make the authenticator work on
+// absurd input.
+const (
+	maxIdentifierLen = 320  // the longest e-mail address RFC 5321 allows, roughly
+	maxPasswordLen   = 1024 // far above bcrypt's 72; beyond, it is not a password
+)
+
+// loginTimeout bounds how long one login may wait for the authenticator, most of which is
+// queueing for a bcrypt slot under load.
+const loginTimeout = 5 * time.Second
+
+// LoginHandler returns the handler for POST requests to the login path. It accepts
+// application/x-www-form-urlencoded and JSON bodies with the account field ("email" unless
+// [WithIdentifierField] says otherwise), "password" and an optional "next", bounded by
+// [WithMaxLoginBody].
+//
+// It checks the credentials with auth and, on success, starts a brand-new session
+// ([Sessions.Start]: new token, no session fixation) and answers 303 to the safe next target
+// ([SafeNext]) for forms or 200 with {"subject", "expires_at"} for JSON. On failure it answers
+// 401 with one generic message for an unknown account and a wrong password alike; repeated
+// attempts for the same account from the same client get 429 with Retry-After ([WithLimiter]).
+// Form failures are rendered by [WithLoginForm]; JSON ones are {"error": code}.
+//
+// The handler is wrapped in [http.CrossOriginProtection]: cross-origin POSTs get 403
+// ([WithTrustedOrigins] allows some). Other methods get 405.
+func (s *Sessions[T]) LoginHandler(auth Authenticator[T]) http.Handler {
+	if auth == nil {
+		panic("middleware: LoginHandler needs an Authenticator") // a programming error at setup, never on a request
+	}
+	return s.protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.login(w, r, auth)
+	}))
+}
+
+// loginRequest is a parsed login body.
+type loginRequest struct {
+	identifier string
+	password   []byte
+	next       string
+	json       bool
+}
+
+func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authenticator[T]) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	req, status := s.parseLogin(w, r)
+	if status != 0 {
+		s.loginEvent(r, "login_rejected", "", status)
+		s.loginFailed(w, r, req, status, 0)
+		return
+	}
+
+	key := throttleKey(req.identifier, s.cfg.clientIP(r))
+	retry, err := s.cfg.limiter.Hit(r.Context(), key)
+	switch {
+	case err != nil:
+		// Fail closed: without a count, brute force is unbounded.
+		s.logger(r).Error().Err(err).Str("event", "login_unavailable").Msg("keycard: login limiter failed")
+		s.loginFailed(w, r, req, http.StatusServiceUnavailable, time.Second)
+		return
+	case retry > 0:
+		s.loginEvent(r, "login_throttled", key, http.StatusTooManyRequests)
+		s.loginFailed(w, r, req, http.StatusTooManyRequests, retry)
+		return
+	}
+
+	// Bound the wait for a bcrypt slot: during a login flood, callers past the deadline get 503
+	// instead of piling up behind each other.
+	ctx, cancel := context.WithTimeout(r.Context(), loginTimeout)
+	sub, payload, err := auth(ctx, req.identifier, req.password)
+	cancel()
+	clear(req.password)
+	switch {
+	case errors.Is(err, ErrBadCredentials):
+		s.loginEvent(r, "login_failed", key, http.StatusUnauthorized)
+		s.loginFailed(w, r, req, http.StatusUnauthorized, 0)
+		return
+	case errors.Is(err, password.ErrBusy), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		s.loginEvent(r, "login_busy", key, http.StatusServiceUnavailable)
+		s.loginFailed(w, r, req, http.StatusServiceUnavailable, time.Second)
+		return
+	case err != nil:
+		s.logger(r).Error().Err(err).Str("event", "login_error").Msg("keycard: authenticator failed")
+		s.loginFailed(w, r, req, http.StatusInternalServerError, 0)
+		return
+	}
+
+	claims, err := s.Start(w, r, sub, payload)
+	if err != nil {
+		s.logger(r).Error().Err(err).Str("event", "login_error").Msg("keycard: could not start session")
+		s.loginFailed(w, r, req, http.StatusInternalServerError, 0)
+		return
+	}
+	if err := s.cfg.limiter.Reset(r.Context(), key); err != nil {
+		s.logger(r).Warn().Err(err).Msg("keycard: login limiter reset failed")
+	}
+	s.logger(r).Info().Str("event", "login_succeeded").Str("subject", string(claims.Subject)).
+		Str("account", accountTag(key)).Msg("keycard: login succeeded")
+
+	if req.json {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(struct {
+			Subject   token.Subject `json:"subject"`
+			ExpiresAt time.Time     `json:"expires_at"`
+		}{claims.Subject, claims.Expiry.UTC()})
+		return
+	}
+	http.Redirect(w, r, SafeNext(req.next), http.StatusSeeOther)
+}
+
+// parseLogin reads and checks a login body. It returns a non-zero status when the request is
+// not a well-formed login.
+func (s *Sessions[T]) parseLogin(w http.ResponseWriter, r *http.Request) (loginRequest, int) {
+	var req loginRequest
+	req.next = r.URL.Query().Get("next")
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return req, http.StatusUnsupportedMediaType
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxLoginBody)
+	var fields map[string]string
+	switch mediaType {
+	case "application/x-www-form-urlencoded":
+		fields, err = readForm(r)
+	case "application/json":
+		req.json = true
+		fields, err = readJSON(r.Body)
+	default:
+		return req, http.StatusUnsupportedMediaType
+	}
+	if next, ok := fields["next"]; ok {
+		req.next = next
+	}
+	req.identifier = strings.TrimSpace(fields[s.cfg.identifierField])
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return req, http.StatusRequestEntityTooLarge
+	case err != nil:
+		return req, http.StatusBadRequest
+	}
+	pw := fields["password"]
+	if req.identifier == "" || len(req.identifier) > maxIdentifierLen || !printable(req.identifier) ||
+		pw == "" || len(pw) > maxPasswordLen || !utf8.ValidString(pw) {
+		return req, http.StatusBadRequest
+	}
+	req.password = []byte(pw)
+	return req, 0
+}
+
+// readForm reads a url-encoded body. A field given twice is malformed: which one a checker
+// reads is exactly what request-smuggling tricks play on.
+func readForm(r *http.Request) (map[string]string, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	fields := make(map[string]string, len(r.PostForm))
+	for k, v := range r.PostForm {
+		if len(v) != 1 {
+			return nil, errors.New("field repeated")
+		}
+		fields[k] = v[0]
+	}
+	return fields, nil
+}
+
+// readJSON reads a JSON object of string fields; anything else is malformed.
+func readJSON(body io.Reader) (map[string]string, error) {
+	dec := json.NewDecoder(body)
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data")
+	}
+	fields := make(map[string]string, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, fmt.Errorf("field is not a string")
+		}
+		fields[k] = s
+	}
+	return fields, nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+			return false
+		}
+	}
+	return true
+}
+
+// throttleKey identifies an account and client pair for the limiter, hashed: stores never see
+// e-mail addresses or IP addresses in the clear.
+func throttleKey(identifier, client string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(identifier) + "\x00" + client))
+	return hex.EncodeToString(sum[:16])
+}
+
+// accountTag is a short pseudonym of a throttle key for logs: it lets operators see repeated
+// attempts on one account without logging the address.
+func accountTag(key string) string { return key[:12] }
+
+// loginEvent logs one login outcome.
+func (s *Sessions[T]) loginEvent(r *http.Request, event, key string, status int) {
+	e := s.logger(r).Info()
+	if status != http.StatusUnauthorized && status < 500 && event != "login_throttled" {
+		e = s.logger(r).Debug()
+	}
+	if event == "login_throttled" {
+		e = s.logger(r).Warn()
+	}
+	if key != "" {
+		e = e.Str("account", accountTag(key))
+	}
+	e.Str("event", event).Int("status", status).Msg("keycard: login " + strings.TrimPrefix(event, "login_"))
+}
+
+// loginMessage returns the only texts a failed login shows for status.
+func loginMessage(status int) (code, message string) {
+	switch status {
+	case http.StatusUnauthorized:
+		return "invalid_credentials", "Incorrect account or password."
+	case http.StatusTooManyRequests:
+		return "too_many_attempts", "Too many attempts. Try again later."
+	case http.StatusRequestEntityTooLarge:
+		return "bad_request", "The request is too large."
+	case http.StatusUnsupportedMediaType:
+		return "bad_request", "Unsupported request format."
+	case http.StatusServiceUnavailable:
+		return "unavailable", "The service is busy. Try again in a moment."
+	case http.StatusInternalServerError:
+		return "internal", "Something went wrong. Try again later."
+	default:
+		return "bad_request", "Enter your account and password."
+	}
+}
+
+// loginFailed answers a failed login.
+func (s *Sessions[T]) loginFailed(w http.ResponseWriter, r *http.Request, req loginRequest, status int, retry time.Duration) {
+	code, message := loginMessage(status)
+	if retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+	}
+	if req.json || (status == http.StatusUnsupportedMediaType && !acceptsHTML(r)) {
+		writeJSONError(w, status, code)
+		return
+	}
+	f := LoginFailure{
+		Status: status, Code: code, Message: message, RetryAfter: retry,
+		Next: SafeNext(req.next), Identifier: req.identifier,
+	}
+	if s.cfg.loginForm != nil {
+		s.cfg.loginForm(w, r, f)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = defaultLoginFailure.Execute(w, struct {
+		LoginFailure
+		LoginPath string
+	}{f, s.cfg.loginPath})
+}
+
+var defaultLoginFailure = template.Must(template.New("failure").Parse(`<!doctype html>
+<meta charset="utf-8"><title>Sign in</title>
+<p>{{.Message}}</p>
+<p><a href="{{.LoginPath}}?next={{.Next}}">Back to sign in</a></p>
+`))
