@@ -12,19 +12,24 @@ import (
 	"github.com/keycard-go/keycard/token"
 )
 
-// revokeScript stores a session revocation unless one that lasts longer is there already.
+// revokeScript stores a session revocation unless one with a later until is there already.
 //
-//	KEYS[1]  session key
+//	KEYS[1]  session key, holding until in Unix ms
 //	ARGV[1]  until, Unix ms
 //	ARGV[2]  time to live, ms (positive)
 //
-// A key without expiry (PTTL -1) is not ours; it is replaced, so that nothing stays forever.
+// Records are compared by their untils, as IsRevoked reads them; the expiry already set is
+// never shortened.
 const revokeScript = `
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
-	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-	return 1
+local old = tonumber(redis.call('GET', KEYS[1]))
+if old ~= nil and old >= tonumber(ARGV[1]) then
+	return 0
 end
-return 0
+local ttl = tonumber(ARGV[2])
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl > ttl then ttl = pttl end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+return 1
 `
 
 // revokeSubjectScript records a subject-wide cut-off, keeping the later cut-off and the later
@@ -35,19 +40,24 @@ return 0
 //	ARGV[2]  until, Unix ms
 //	ARGV[3]  now, Unix ms
 //
-// A new record whose until has passed is not written. An existing record is still updated,
-// as MemoryRevocation does: a later cut-off counts until the record's own until.
+// A record whose until has passed counts as absent, as in IsRevoked, even while Redis still
+// holds it. A new record whose until has passed is not written; an existing one is still
+// updated, as MemoryRevocation does: a later cut-off counts until the record's own until.
+// PTTL is -2 for a missing key and -1 for a key without expiry, which then gets one.
 const revokeSubjectScript = `
 local cutoff, untilms, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local pttl = redis.call('PTTL', KEYS[1])
-if pttl == -2 then
-	if untilms <= now then return 0 end
-	redis.call('HSET', KEYS[1], 'c', ARGV[1], 'u', ARGV[2])
-	redis.call('PEXPIRE', KEYS[1], untilms - now)
-	return 1
+local c, u
+if pttl ~= -2 then
+	local old = redis.call('HMGET', KEYS[1], 'c', 'u')
+	c, u = tonumber(old[1]), tonumber(old[2])
+	if u ~= nil and u <= now then
+		c, u = nil, nil
+	end
 end
-local old = redis.call('HMGET', KEYS[1], 'c', 'u')
-local c, u = tonumber(old[1]), tonumber(old[2])
+if u == nil and untilms <= now then
+	return 0
+end
 if c == nil or cutoff > c then
 	redis.call('HSET', KEYS[1], 'c', ARGV[1])
 end
@@ -55,13 +65,8 @@ if u == nil or untilms > u then
 	redis.call('HSET', KEYS[1], 'u', ARGV[2])
 	u = untilms
 end
-local ttl = u - now
-if ttl <= 0 then
-	if pttl == -1 then redis.call('DEL', KEYS[1]) end
-	return 1
-end
-if pttl == -1 or ttl > pttl then
-	redis.call('PEXPIRE', KEYS[1], ttl)
+if pttl < u - now then
+	redis.call('PEXPIRE', KEYS[1], u - now)
 end
 return 1
 `

@@ -1,0 +1,49 @@
+// Package redisstore keeps keycard's revocations and login-throttle counts in Redis, for
+// applications that run on more than one server.
+//
+// Session tokens are stateless: any instance that holds the key verifies them alone. Logout
+// and login throttling are not: every instance must see a logout made on another, and count
+// the attempts made on all of them. A [Store] implements the middleware's
+// [middleware.RevocationStore] and [middleware.Limiter] on Redis, for a single server,
+// Sentinel ([redis.NewFailoverClient]) or Cluster ([redis.NewClusterClient]), through any
+// [redis.UniversalClient].
+//
+// # Security model
+//
+// Redis holds no secret: no token, cookie, password or signing key. It holds session IDs with
+// the time their revocation ends, SHA-256 digests of subjects (user IDs, often e-mail
+// addresses) with the cut-off of a "log out everywhere", and counters under the limiter keys
+// the middleware derives (already hashed). Whoever can write to Redis can still lift a
+// revocation or a throttle, or revoke every session: protect it like the application's
+// database (network isolation, AUTH or ACLs, TLS across untrusted networks), and give it a
+// key prefix of its own ([WithPrefix]) when it is shared.
+//
+// Every record expires with the lifetime it protects: a session revocation when the session
+// would have ended anyway, a subject cut-off at the until its caller passes, a counter at the
+// end of its window. Memory use stays proportional to the logouts of one session lifetime
+// and the login attempts of one window, and nothing needs cleaning up.
+//
+// A revocation lives only as long as Redis keeps it. A server without persistence (RDB or
+// AOF) or replicas forgets every logout when it restarts, and the logged-out tokens are
+// accepted again until they expire. Run Redis with persistence or replication, and keep
+// session lifetimes short.
+//
+// # Failure model
+//
+// Every call to Redis is bounded by the store's timeout ([WithTimeout], 100ms by default) and
+// by the caller's context, so a slow or dead Redis costs a request that long, not a hung
+// goroutine; [New] refuses a go-redis client that would ignore the deadline. A call that gets
+// no answer returns an error wrapping [ErrUnavailable] and never guesses: the middleware
+// decides. By default it fails closed, refusing requests whose revocation check fails and
+// logins whose throttle check fails; that turns a Redis outage into an outage of the
+// application rather than into accepted logouts or unthrottled password guessing.
+//
+// Each update is one Lua script on one key, so it is atomic: parallel login attempts cannot
+// slip past the limit on any instance, and of two "log out everywhere" the later cut-off
+// wins. Keys are single and each command touches one, so Redis Cluster never answers
+// CROSSSLOT; the revocation check reads its two keys in one pipelined round trip.
+//
+// The store reads the clock of the instance it runs on to write and check revocations
+// ([WithClock]); instances should keep their clocks in sync, as token expiry already needs.
+// Login windows run on the Redis server's clock.
+package redisstore
