@@ -251,15 +251,24 @@ func TestIssueErrors(t *testing.T) {
 
 // Payload types for TestNewPayloadTypes.
 type (
-	subCollision     struct{ Sub string }
-	tagCollision     struct{ X string `json:"exp"` }
-	caseCollision    struct{ X string `json:"Auth_Time"` }
-	embeddedInner    struct{ JTI string }
-	embedCollision   struct{ embeddedInner }
-	nonceCollision   struct{ Nonce string }
-	ignoredField     struct{ Sub string `json:"-"` }
-	renamedField     struct{ Sub string `json:"subject"` }
-	unexportedField  struct{ sub string } //nolint:unused
+	subCollision struct{ Sub string }
+	tagCollision struct {
+		X string `json:"exp"`
+	}
+	caseCollision struct {
+		X string `json:"Auth_Time"`
+	}
+	embeddedInner  struct{ JTI string }
+	embedCollision struct{ embeddedInner }
+	nonceCollision struct{ Nonce string }
+	ignoredField   struct {
+		Sub string `json:"-"`
+	}
+	renamedField struct {
+		Sub string `json:"subject"`
+	}
+	//lint:ignore U1000 the field exists to show unexported fields are skipped
+	unexportedField  struct{ sub string }
 	nestedIsFine     struct{ Inner struct{ Exp int } }
 	embeddedPtrInner struct{ Iss string }
 	embedPtr         struct{ *embeddedPtrInner }

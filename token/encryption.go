@@ -24,11 +24,7 @@ const encryptionKeySize = 32
 // itself like [Key]. The zero EncryptionKey is refused by [WithEncryption].
 type EncryptionKey struct {
 	kid string
-	m   *encMaterial // behind a pointer for the same reason as Key.m
-}
-
-type encMaterial struct {
-	secret []byte
+	m   func() []byte // the secret, behind a closure for the reason given at Key.m
 }
 
 // NewEncryptionKey returns an encryption key with the given kid. The secret
@@ -42,7 +38,8 @@ func NewEncryptionKey(kid string, secret []byte) (*EncryptionKey, error) {
 	if len(secret) != encryptionKeySize {
 		return nil, fmt.Errorf("%w: A256GCM needs a secret of exactly %d bytes, got %d", ErrInvalidKey, encryptionKeySize, len(secret))
 	}
-	return &EncryptionKey{kid: kid, m: &encMaterial{secret: append([]byte(nil), secret...)}}, nil
+	s := append([]byte(nil), secret...)
+	return &EncryptionKey{kid: kid, m: func() []byte { return s }}, nil
 }
 
 // GenerateEncryptionKey returns a fresh random encryption key with the given
@@ -89,7 +86,7 @@ func (k *EncryptionKey) encrypt(jws []byte) ([]byte, error) {
 		return nil, err
 	}
 	return jwe.Encrypt(jws,
-		jwe.WithKey(jwa.DIRECT(), k.m.secret),
+		jwe.WithKey(jwa.DIRECT(), k.m()),
 		jwe.WithContentEncryption(jwa.A256GCM()),
 		jwe.WithProtectedHeaders(h),
 		jwe.WithCompact())
@@ -98,5 +95,5 @@ func (k *EncryptionKey) encrypt(jws []byte) ([]byte, error) {
 // decrypt opens a compact JWE whose header has already been checked
 // (alg dir, enc A256GCM, no zip, kid naming k).
 func (k *EncryptionKey) decrypt(compact []byte) ([]byte, error) {
-	return jwe.Decrypt(compact, jwe.WithKey(jwa.DIRECT(), k.m.secret))
+	return jwe.Decrypt(compact, jwe.WithKey(jwa.DIRECT(), k.m()))
 }

@@ -87,7 +87,7 @@ func (c *Codec[T]) sign(cl *Claims[T], now time.Time) (string, *Claims[T], error
 	buf = append(buf, key.header...)
 	buf = append(buf, '.')
 	buf = enc.AppendEncode(buf, payload)
-	sig, err := jwsbb.Sign(key.m.sign, string(key.alg), buf, nil)
+	sig, err := jwsbb.Sign(key.m().sign, string(key.alg), buf, nil)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: signing failed: %w", ErrInvalidKey, err)
 	}

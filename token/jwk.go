@@ -99,9 +99,9 @@ func (k *Key) ExportJWK() ([]byte, error) {
 	if k == nil || k.m == nil {
 		return nil, fmt.Errorf("%w: empty key", ErrInvalidKey)
 	}
-	raw := k.m.sign
+	raw := k.m().sign
 	if raw == nil {
-		raw = k.m.verify
+		raw = k.m().verify
 	}
 	jk, err := toJWK(k.kid, k.alg, raw)
 	if err != nil {
@@ -128,7 +128,7 @@ func PublicJWKSet(keys ...*Key) ([]byte, error) {
 			return nil, fmt.Errorf("%w: duplicate kid %q", ErrInvalidKey, k.kid)
 		}
 		seen[k.kid] = true
-		jk, err := toJWK(k.kid, k.alg, k.m.verify)
+		jk, err := toJWK(k.kid, k.alg, k.m().verify)
 		if err != nil {
 			return nil, err
 		}

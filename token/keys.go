@@ -29,10 +29,12 @@ type Key struct {
 	kid    string
 	alg    Algorithm
 	header string // base64url of the protected header this key writes
-	// m is behind a pointer so that even reflection-based printing of a Key
-	// value held in an unexported field (where fmt cannot call our methods)
-	// shows an address, not bytes.
-	m *keyMaterial
+	// m returns the material. It is a closure rather than a pointer because
+	// reflection-based printers never call our methods on unexported fields
+	// and do follow pointers (fmt does for a bad verb: %s of a struct holding
+	// a Key value prints *keyMaterial's contents), but print a func as an
+	// address. nil for the zero Key.
+	m func() *keyMaterial
 }
 
 // keyMaterial is the raw key. sign is nil for verify-only keys.
@@ -40,6 +42,9 @@ type keyMaterial struct {
 	sign   any // []byte, ed25519.PrivateKey, *ecdsa.PrivateKey or *rsa.PrivateKey
 	verify any // []byte, ed25519.PublicKey, *ecdsa.PublicKey or *rsa.PublicKey
 }
+
+// hide wraps m in a closure (see Key.m).
+func hide(m *keyMaterial) func() *keyMaterial { return func() *keyMaterial { return m } }
 
 // maxKIDLen bounds a kid; kids are short labels such as "2026-01".
 const maxKIDLen = 128
@@ -88,7 +93,7 @@ func newKey(kid string, alg Algorithm, raw any) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
 	}
-	return &Key{kid: kid, alg: alg, header: base64.RawURLEncoding.EncodeToString(hdr), m: m}, nil
+	return &Key{kid: kid, alg: alg, header: base64.RawURLEncoding.EncodeToString(hdr), m: hide(m)}, nil
 }
 
 // material checks the type and strength of raw for alg.
@@ -211,7 +216,7 @@ func (k *Key) Algorithm() Algorithm { return k.alg }
 
 // CanSign reports whether k holds a private key or HMAC secret. It is false
 // for public keys and for the zero Key. Safe for concurrent use.
-func (k *Key) CanSign() bool { return k != nil && k.m != nil && k.m.sign != nil }
+func (k *Key) CanSign() bool { return k != nil && k.m != nil && k.m().sign != nil }
 
 // Public returns a verify-only copy of an asymmetric key, with the same kid
 // and algorithm. It returns [ErrNoPublicKey] for HMAC keys and
@@ -223,7 +228,7 @@ func (k *Key) Public() (*Key, error) {
 	if k.alg.isHMAC() {
 		return nil, ErrNoPublicKey
 	}
-	return &Key{kid: k.kid, alg: k.alg, header: k.header, m: &keyMaterial{verify: k.m.verify}}, nil
+	return &Key{kid: k.kid, alg: k.alg, header: k.header, m: hide(&keyMaterial{verify: k.m().verify})}, nil
 }
 
 // String describes the key without its material, e.g.

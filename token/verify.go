@@ -69,7 +69,7 @@ func (c *Codec[T]) Verify(token string) (*Claims[T], error) {
 	// the wire (RFC 7515 section 5.2), verified with the key's pinned
 	// algorithm only, by jwx's built-in verifiers (jwsbb does not consult
 	// jws's global registry of custom verifiers).
-	if err := jwsbb.Verify(key.m.verify, string(key.alg), []byte(token[:len(h)+1+len(p)]), sig); err != nil {
+	if err := jwsbb.Verify(key.m().verify, string(key.alg), []byte(token[:len(h)+1+len(p)]), sig); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 
