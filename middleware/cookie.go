@@ -48,7 +48,7 @@ func sessionCookies(r *http.Request, name string, buf []string) (values []string
 func (s *Sessions[T]) setSessionCookie(w http.ResponseWriter, raw string, exp time.Time) error {
 	c := s.cookie
 	c.Value = raw
-	c.MaxAge = max(1, int(exp.Sub(s.codec.Now())/time.Second))
+	c.MaxAge = max(1, int(exp.Sub(s.codec.Now()).Round(time.Second)/time.Second))
 	line := c.String()
 	if line == "" {
 		return fmt.Errorf("%w: token is not a valid cookie value", ErrCookieTooLarge)
