@@ -384,7 +384,7 @@ func nextB64(c string) string {
 	return "A"
 }
 
-func rawEd25519Public(t *testing.T) []byte {
+func rawEd25519Public(t testing.TB) []byte {
 	t.Helper()
 	pub, err := x509.ParsePKIXPublicKey(mustBlock(t, readFile(t, "ed25519.pub.pem")))
 	if err != nil {
