@@ -32,6 +32,7 @@ type testServer struct {
 	bin  string
 	dir  string
 	port int
+	args []string // extra arguments
 	cmd  *exec.Cmd
 	log  *os.File
 
@@ -53,10 +54,11 @@ func needRedisServer(tb testing.TB) string {
 	return ""
 }
 
-// startServer starts a redis-server of its own for tb and stops it when tb ends.
-func startServer(tb testing.TB) *testServer {
+// startServer starts a redis-server of its own for tb, with args added to the command line,
+// and stops it when tb ends.
+func startServer(tb testing.TB, args ...string) *testServer {
 	tb.Helper()
-	s := &testServer{tb: tb, bin: needRedisServer(tb), dir: tb.TempDir()}
+	s := &testServer{tb: tb, bin: needRedisServer(tb), dir: tb.TempDir(), args: args}
 	var err error
 	for range 3 { // a free port can be taken before the server binds it
 		s.port, err = freePort()
@@ -99,9 +101,11 @@ func (s *testServer) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(s.bin,
+	args := append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir)
+		"--save", "", "--appendonly", "no", "--dir", s.dir,
+	}, s.args...)
+	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		log.Close()
