@@ -2,11 +2,12 @@ package token
 
 import "errors"
 
-// Errors returned by this package. Every error this package returns matches
-// exactly one of the verification sentinels below with [errors.Is] (plus, in a
-// few cases, the cause it wraps), so callers can branch on the reason without
-// importing jwx. Error strings carry the package prefix "token: " and never
-// contain a token, a header value taken from a token, or key material.
+// Errors returned by this package. Every error from [Codec.Verify] matches
+// exactly one of these sentinels with [errors.Is] and wraps the underlying
+// cause where there is one, so callers can branch on the reason without
+// importing jwx while logs keep the detail. Error strings carry the package
+// prefix "token: " and never contain a token, a header value taken from a
+// token, or key material.
 //
 // In an HTTP handler every verification error should become the same 401
 // response; the sentinel is for logs and metrics, never for the client.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -95,8 +96,8 @@ func classifyHeader(h string, ks *KeySet, b64 *base64.Encoding) error {
 }
 
 // jweHeader is every parameter allowed in the JWE protected header; any
-// other is refused (zip, crit, jku, jwk, epk, p2s, p2c, ...). Duplicate names
-// resolve to the last one, as in jwx, which parses with the same decoder.
+// other is refused (zip, crit, jku, jwk, epk, p2s, p2c, ...), and so are
+// duplicate names and names in another case (see checkJWENames).
 type jweHeader struct {
 	Alg string  `json:"alg"`
 	Enc string  `json:"enc"`
@@ -114,6 +115,9 @@ func parseJWEHeader(h string, b64 *base64.Encoding) (*jweHeader, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, fmt.Errorf("%w: JWE header is not a JSON object", ErrMalformed)
 	}
+	if err := checkJWENames(raw); err != nil {
+		return nil, fmt.Errorf("%w: JWE header: %w", ErrMalformed, err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var hdr jweHeader
@@ -130,6 +134,42 @@ func parseJWEHeader(h string, b64 *base64.Encoding) (*jweHeader, error) {
 		return nil, fmt.Errorf("%w: unexpected JWE cty or typ", ErrMalformed)
 	}
 	return &hdr, nil
+}
+
+// checkJWENames requires the names of the header object raw to be among
+// alg, enc, kid, cty and typ, exactly so spelled, each at most once.
+//
+// encoding/json alone is not enough: it matches "ENC" (or any Unicode case
+// variant) to the enc field and keeps the last of duplicate names, while jwx,
+// which decrypts, reads names case-sensitively. {"enc":"A128CBC-HS256",
+// "ENC":"A256GCM"} would pass our enc check and be decrypted by jwx with
+// A128CBC-HS256. With exact, unique names, both read the same header.
+func checkJWENames(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("not a JSON object")
+	}
+	var seen [5]bool
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		name, _ := tok.(string)
+		i := slices.Index([]string{"alg", "enc", "kid", "cty", "typ"}, name)
+		if i < 0 {
+			return fmt.Errorf("parameter not allowed") // attacker text: not echoed
+		}
+		if seen[i] {
+			return fmt.Errorf("duplicate parameter %q", name)
+		}
+		seen[i] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeSegment decodes one base64url segment: no padding, canonical

@@ -15,8 +15,8 @@ type validator interface{ Validate() error }
 // use reflection.
 type payloadInfo struct {
 	isPtr bool // T is a pointer to a struct
-	// validate is 0 when T has no Validate method, 1 when T has one, 2 when
-	// only *T has one.
+	// validate is 0 when neither T nor *T has a Validate method, 1 when T
+	// has one, 2 when only *T has one.
 	validate int
 	// customJSON is set when T (or a pointer to it) has its own MarshalJSON
 	// or MarshalText, so its JSON names cannot be known from its fields and
@@ -24,17 +24,23 @@ type payloadInfo struct {
 	customJSON bool
 }
 
-// isRegisteredName reports whether a JSON name is reserved, compared
-// case-insensitively because encoding/json matches names that way: the
-// claims this package writes, the other RFC 7519 registered claims, and
-// claims that other JOSE consumers give a security meaning (OpenID Connect's
-// nonce, azp, acr, amr and hash claims; RFC 7800's cnf key binding; RFC
-// 8693's act and may_act delegation).
+// registeredNames are the JSON names a payload may not use: the claims this
+// package writes, the other RFC 7519 registered claims, and claims that other
+// JOSE consumers give a security meaning (OpenID Connect's nonce, azp, acr,
+// amr and hash claims; RFC 7800's cnf key binding; RFC 8693's act and
+// may_act delegation).
+var registeredNames = [...]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
+	"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
+
+// isRegisteredName reports whether a JSON name is reserved. It compares the
+// way encoding/json matches object keys to struct fields: with Unicode simple
+// case folding, not just ASCII or strings.ToLower, so that "\u017fub" (long
+// s), which json decodes into the "sub" field, counts as "sub".
 func isRegisteredName(name string) bool {
-	switch strings.ToLower(name) {
-	case "sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
-		"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act":
-		return true
+	for _, r := range registeredNames {
+		if strings.EqualFold(name, r) {
+			return true
+		}
 	}
 	return false
 }
@@ -138,14 +144,19 @@ func validatePayload[T any](info payloadInfo, p *T) error {
 	if info.isPtr && reflect.ValueOf(p).Elem().IsNil() {
 		return fmt.Errorf("%w: nil payload", ErrInvalidClaims)
 	}
+	if info.validate == 0 {
+		return nil
+	}
+	// Both cases put a pointer in the interface, so there is no allocation:
+	// for a struct T, *T has T's Validate as well as its own; for T = *S,
+	// *p is the pointer.
 	var v validator
-	switch info.validate {
-	case 1:
+	if info.isPtr {
 		v, _ = any(*p).(validator)
-	case 2:
+	} else {
 		v, _ = any(p).(validator)
 	}
-	if v == nil {
+	if v == nil { // cannot happen (New saw the method); no panic if it does
 		return nil
 	}
 	if err := v.Validate(); err != nil {
