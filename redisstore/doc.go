@@ -25,8 +25,12 @@
 //
 // A revocation lives only as long as Redis keeps it. A server without persistence (RDB or
 // AOF) or replicas forgets every logout when it restarts, and the logged-out tokens are
-// accepted again until they expire. Run Redis with persistence or replication, and keep
-// session lifetimes short.
+// accepted again until they expire. A server that evicts keys under memory pressure
+// (maxmemory-policy allkeys-* or volatile-*; every key of the store has an expiry, so
+// volatile-* policies pick them first) silently forgets logouts too. Run Redis with
+// persistence or replication and with maxmemory-policy noeviction, where a full server
+// refuses writes, which the store reports as [ErrUnavailable]; and keep token lifetimes
+// short.
 //
 // # Failure model
 //

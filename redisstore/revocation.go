@@ -97,8 +97,10 @@ func (s *Store) Revoke(ctx context.Context, sid token.SessionID, until time.Time
 // atomic. Nothing is written for a subject without a record if until has already passed. It is
 // safe for concurrent use; on failure it returns an error wrapping [ErrUnavailable].
 //
-// Pass as until the end of the longest session that may have begun before cutoff, such as
-// cutoff plus the middleware's absolute session lifetime.
+// Pass as until the time by which every token issued up to cutoff has expired: later tokens
+// of those sessions cannot be issued, since renewal needs a session that is not revoked.
+// [middleware.Sessions.EndAll] passes cutoff plus the token lifetime and a margin for clock
+// leeway.
 func (s *Store) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error {
 	now := s.cfg.now()
 	ctx, cancel := s.bound(ctx)
