@@ -36,6 +36,8 @@ type appConfig struct {
 // app holds the example's handlers and what they share.
 type app struct {
 	sessions  *middleware.Sessions[Profile]
+	cookie    string // the session cookie's name and attributes, for the dashboard
+	flags     string
 	login     *template.Template
 	dashboard *template.Template
 	css       []byte
@@ -73,7 +75,10 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 		return nil, err
 	}
 
-	a := &app{}
+	a := &app{cookie: middleware.DefaultCookieName, flags: "HttpOnly · Secure · SameSite=Lax"}
+	if cfg.insecureCookie {
+		a.cookie, a.flags = "session", "HttpOnly · SameSite=Lax · NOT Secure (-insecure-cookie)"
+	}
 	if a.login, err = parsePage("login.html"); err != nil {
 		return nil, err
 	}
@@ -154,11 +159,13 @@ func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, v 
 
 // dashboardView is what dashboard.html shows.
 type dashboardView struct {
-	Title     string
-	Subject   token.Subject
-	Profile   Profile
-	SignedIn  time.Time
-	ExpiresAt time.Time
+	Title       string
+	Cookie      string
+	CookieFlags string
+	Subject     token.Subject
+	Profile     Profile
+	SignedIn    time.Time
+	ExpiresAt   time.Time
 }
 
 // dashboardPage serves GET /, behind RequireSession.
@@ -169,11 +176,13 @@ func (a *app) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render(w, r, a.dashboard, http.StatusOK, dashboardView{
-		Title:     "Dashboard",
-		Subject:   claims.Subject,
-		Profile:   claims.Payload,
-		SignedIn:  claims.AuthTime.UTC(),
-		ExpiresAt: claims.Expiry.UTC(),
+		Title:       "Dashboard",
+		Cookie:      a.cookie,
+		CookieFlags: a.flags,
+		Subject:     claims.Subject,
+		Profile:     claims.Payload,
+		SignedIn:    claims.AuthTime.UTC(),
+		ExpiresAt:   claims.Expiry.UTC(),
 	})
 }
 
