@@ -19,6 +19,8 @@ type state[T any] struct {
 	// cookiePresent records whether the request carried a session cookie at all, so that an
 	// invalid one can be cleared.
 	cookiePresent bool
+	// owner is the Sessions that computed the state; nil for [NewContext].
+	owner *Sessions[T]
 }
 
 // ClaimsFrom returns the session claims that [Sessions.RequireSession] or
@@ -42,7 +44,14 @@ func NewContext[T any](ctx context.Context, claims *token.Claims[T]) context.Con
 	return context.WithValue(ctx, sessionKey{}, &state[T]{claims: claims, cookiePresent: true})
 }
 
-func stateFrom[T any](ctx context.Context) (*state[T], bool) {
+// stateFrom returns the state s itself attached to ctx. A state attached by another Sessions of
+// the same payload type (another cookie, key set or policy) or by [NewContext] is not reused:
+// otherwise an admin area's RequireSession, nested inside the site-wide LoadSession of the
+// user sessions, would accept the user's session as an admin one.
+func (s *Sessions[T]) stateFrom(ctx context.Context) (*state[T], bool) {
 	st, ok := ctx.Value(sessionKey{}).(*state[T])
-	return st, ok
+	if !ok || st.owner != s {
+		return nil, false
+	}
+	return st, true
 }

@@ -28,7 +28,8 @@ import (
 //
 // A cookie that was present but invalid, expired, ended or revoked is cleared in the same
 // response. Verification happens at most once per request, however many of RequireSession,
-// [Sessions.LoadSession] and [Sessions.Current] run for it.
+// [Sessions.LoadSession] and [Sessions.Current] of the same Sessions run for it; a Sessions
+// never reuses what another one (another cookie or key set) found.
 func (s *Sessions[T]) RequireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, r := s.resolve(w, r)
@@ -55,7 +56,7 @@ func (s *Sessions[T]) LoadSession(next http.Handler) http.Handler {
 // (without renewing it, since it has no response to write to). The error matches one of the
 // package's sentinels ([ErrNoSession], [ErrInvalidSession], ...) with [errors.Is].
 func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
-	st, ok := stateFrom[T](r.Context())
+	st, ok := s.stateFrom(r.Context())
 	if !ok {
 		st = s.authenticate(nil, r)
 	}
@@ -65,10 +66,11 @@ func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
 // resolve returns r's session state and a request that carries it, computing it only if no
 // earlier middleware did.
 func (s *Sessions[T]) resolve(w http.ResponseWriter, r *http.Request) (*state[T], *http.Request) {
-	if st, ok := stateFrom[T](r.Context()); ok {
+	if st, ok := s.stateFrom(r.Context()); ok {
 		return st, r
 	}
 	st := s.authenticate(w, r)
+	st.owner = s
 	if st.err != nil && st.cookiePresent && clearable(st.err) {
 		s.clearSessionCookie(w)
 	}
