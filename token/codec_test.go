@@ -273,6 +273,13 @@ type (
 	embeddedPtrInner struct{ Iss string }
 	embedPtr         struct{ *embeddedPtrInner }
 	emptyStruct      struct{}
+	invalidTag       struct {
+		//lint:ignore SA5008 the tag name is invalid on purpose: encoding/json then uses "Sub"
+		Sub string `json:"s\\ub"`
+	}
+	foldedTag struct {
+		X string `json:"ſid"` // U+017F folds to s: json decodes it into sid
+	}
 )
 
 func TestNewPayloadTypes(t *testing.T) {
@@ -299,6 +306,8 @@ func TestNewPayloadTypes(t *testing.T) {
 		{"embedded struct", func() error { _, err := token.New[embedCollision](ks); return err }, token.ErrInvalidType},
 		{"embedded pointer", func() error { _, err := token.New[embedPtr](ks); return err }, token.ErrInvalidType},
 		{"nonce", func() error { _, err := token.New[nonceCollision](ks); return err }, token.ErrInvalidType},
+		{"invalid tag falls back to the field name", func() error { _, err := token.New[invalidTag](ks); return err }, token.ErrInvalidType},
+		{"tag equal under Unicode folding", func() error { _, err := token.New[foldedTag](ks); return err }, token.ErrInvalidType},
 		{"pointer to colliding struct", func() error { _, err := token.New[*tagCollision](ks); return err }, token.ErrInvalidType},
 	}
 	for _, tt := range tests {

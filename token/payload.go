@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode"
 )
 
 // validator is implemented by payload types that check themselves.
@@ -24,20 +25,20 @@ type payloadInfo struct {
 	customJSON bool
 }
 
-// registeredNames are the JSON names a payload may not use: the claims this
+// isRegisteredName reports whether a JSON name is reserved: the claims this
 // package writes, the other RFC 7519 registered claims, and claims that other
 // JOSE consumers give a security meaning (OpenID Connect's nonce, azp, acr,
 // amr and hash claims; RFC 7800's cnf key binding; RFC 8693's act and
 // may_act delegation).
-var registeredNames = [...]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
-	"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
-
-// isRegisteredName reports whether a JSON name is reserved. It compares the
-// way encoding/json matches object keys to struct fields: with Unicode simple
-// case folding, not just ASCII or strings.ToLower, so that "\u017fub" (long
-// s), which json decodes into the "sub" field, counts as "sub".
+//
+// It compares the way encoding/json matches object keys to struct fields:
+// with Unicode simple case folding, not just ASCII or strings.ToLower, so
+// that "\u017fub" (long s), which json decodes into the "sub" field, counts
+// as "sub".
 func isRegisteredName(name string) bool {
-	for _, r := range registeredNames {
+	reserved := [...]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
+		"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
+	for _, r := range reserved {
 		if strings.EqualFold(name, r) {
 			return true
 		}
@@ -98,6 +99,9 @@ func checkFieldNames(t reflect.Type, seen map[reflect.Type]bool) error {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
+		if !isValidTag(name) {
+			name = "" // encoding/json ignores an invalid tag name too
+		}
 		if f.Anonymous && name == "" {
 			ft := f.Type
 			if ft.Kind() == reflect.Pointer {
@@ -121,6 +125,22 @@ func checkFieldNames(t reflect.Type, seen map[reflect.Type]bool) error {
 		}
 	}
 	return nil
+}
+
+// isValidTag is encoding/json's rule for a usable tag name; json falls back
+// to the Go field name otherwise, and so must the collision check.
+func isValidTag(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
 }
 
 // checkObjectNames is the run-time form of checkFieldNames for payloads that
