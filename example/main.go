@@ -202,8 +202,8 @@ func isLoopback(addr string) (bool, error) {
 // the port actually bound (so -addr 127.0.0.1:0 shows the real one).
 func publicURL(addr string, bound net.Addr, https bool) string {
 	host, _, _ := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host, _, _ = net.SplitHostPort(bound.String())
+	if host == "" {
+		host = "0.0.0.0"
 	}
 	port := "0"
 	if tcp, ok := bound.(*net.TCPAddr); ok {

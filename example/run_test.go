@@ -3,7 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -85,25 +96,72 @@ func TestRunHelp(t *testing.T) {
 	}
 }
 
-var listeningRE = regexp.MustCompile(`listening url=(http://\S+)`)
+var listeningRE = regexp.MustCompile(`listening url=(https?://\S+)`)
+
+// writeTestCert writes a self-signed certificate for 127.0.0.1 and its key to PEM files, and
+// returns a client that trusts it.
+func writeTestCert(t *testing.T) (certFile, keyFile string, client *http.Client) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "keycard example test"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
 
 // TestRunServesAndStops starts the real program on a free port, fetches the login page and
 // cancels the context, as SIGINT would.
 func TestRunServesAndStops(t *testing.T) {
+	certFile, keyFile, tlsClient := writeTestCert(t)
 	for _, tt := range []struct {
 		name       string
+		args       []string
 		env        map[string]string
+		client     *http.Client
 		wantWarned bool
 	}{
-		{"SESSION_SECRET", map[string]string{"SESSION_SECRET": goodSecret}, false},
-		{"random key", nil, true},
+		{"SESSION_SECRET", nil, map[string]string{"SESSION_SECRET": goodSecret}, http.DefaultClient, false},
+		{"random key", nil, nil, http.DefaultClient, true},
+		{"TLS", []string{"-tls-cert", certFile, "-tls-key", keyFile}, map[string]string{"SESSION_SECRET": goodSecret}, tlsClient, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var out syncBuffer
 			done := make(chan error, 1)
-			go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, env(tt.env), &out) }()
+			args := append([]string{"-addr", "127.0.0.1:0"}, tt.args...)
+			go func() { done <- run(ctx, args, env(tt.env), &out) }()
 
 			var base string
 			deadline := time.Now().Add(20 * time.Second)
@@ -122,7 +180,7 @@ func TestRunServesAndStops(t *testing.T) {
 				}
 			}
 
-			resp, err := http.Get(base + "/login")
+			resp, err := tt.client.Get(base + "/login")
 			if err != nil {
 				t.Fatal(err)
 			}
