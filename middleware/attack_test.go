@@ -6,8 +6,12 @@ package middleware_test
 // cookie value, password or key. SECURITY.md lists which test backs which claim.
 
 import (
+	"context"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/token"
@@ -65,5 +69,76 @@ func TestAttackNestedSessionsDoNotShareState(t *testing.T) {
 	req.Header.Set("Cookie", cookieHeader(userToken))
 	if rec := serve(inner, req); rec.Code != 401 {
 		t.Errorf("admin.Current inside users.LoadSession: got %d %q, want 401", rec.Code, rec.Body)
+	}
+}
+
+// samAuth accepts one account, sam@example.com, looked up case-insensitively with
+// strings.EqualFold as many Go applications do, with the password demoPassword.
+func samAuth(_ context.Context, id string, pw []byte) (token.Subject, User, error) {
+	if strings.EqualFold(id, "sam@example.com") && string(pw) == demoPassword {
+		return "user-2", User{Email: "sam@example.com"}, nil
+	}
+	return "", User{}, middleware.ErrBadCredentials
+}
+
+// TestAttackThrottleVariants: the login throttle must not be reset by spelling the account
+// differently or by moving to another address of the same IPv6 /64. Before the fix the key was
+// strings.ToLower(identifier) and the full client address: "ſam@example.com" (U+017F, equal to
+// "sam" under strings.EqualFold), fullwidth letters, a zero width space and every address of an
+// IPv6 /64 each got a fresh allowance of guesses.
+func TestAttackThrottleVariants(t *testing.T) {
+	tests := []struct {
+		name     string
+		attempts [][2]string // identifier, RemoteAddr; the last one must be throttled
+	}{
+		{"case and Unicode spellings", [][2]string{
+			{"sam@example.com", "192.0.2.1:1"},
+			{"SAM@EXAMPLE.COM", "192.0.2.1:2"},
+			{"ſam@example.com", "192.0.2.1:3"},       // U+017F LATIN SMALL LETTER LONG S
+			{"ｓａｍ@ｅｘａｍｐｌｅ.ｃｏｍ", "192.0.2.1:4"},       // fullwidth
+			{"s\u200bam@example.com", "192.0.2.1:5"}, // zero width space
+			{"sa\u0301m@example.com", "192.0.2.1:6"}, // combining acute accent
+		}},
+		{"addresses of one IPv6 /64", [][2]string{
+			{"sam@example.com", "[2001:db8:0:1::1]:443"},
+			{"sam@example.com", "[2001:db8:0:1::2]:443"},
+			{"sam@example.com", "[2001:db8:0:1:ffff:ffff:ffff:ffff]:443"},
+			{"sam@example.com", "[2001:db8:0:1:1234::%eth0]:443"},
+		}},
+		{"IPv4-mapped IPv6", [][2]string{
+			{"sam@example.com", "192.0.2.9:1"},
+			{"sam@example.com", "[::ffff:192.0.2.9]:2"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			limiter := middleware.NewMemoryLimiter(len(tt.attempts)-1, 10*time.Minute, clk.Now)
+			s, err := middleware.New(newCodec(t, clk), middleware.WithLimiter(limiter))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := s.LoginHandler(samAuth)
+			for i, a := range tt.attempts {
+				req := jsonLogin(`{"email":` + strconv.Quote(a[0]) + `,"password":"wrong wrong"}`)
+				req.RemoteAddr = a[1]
+				rec := serve(h, req)
+				want := 401
+				if i == len(tt.attempts)-1 {
+					want = 429
+				}
+				if rec.Code != want {
+					t.Fatalf("attempt %d (%q from %s): got %d, want %d", i+1, a[0], a[1], rec.Code, want)
+				}
+			}
+			// Another /64 and another account are counted apart.
+			for _, a := range [][2]string{{"sam@example.com", "[2001:db8:0:2::1]:1"}, {"kate@example.com", "192.0.2.1:1"}} {
+				req := jsonLogin(`{"email":` + strconv.Quote(a[0]) + `,"password":"wrong wrong"}`)
+				req.RemoteAddr = a[1]
+				if rec := serve(h, req); rec.Code != 401 {
+					t.Errorf("%q from %s: got %d, want 401", a[0], a[1], rec.Code)
+				}
+			}
+		})
 	}
 }

@@ -253,8 +253,10 @@ func WithTrustedOrigins(origins ...string) Option {
 }
 
 // WithClientIP sets how the login throttle identifies a client. Default: the host part of
-// [http.Request.RemoteAddr]. Behind a reverse proxy, return the address the proxy reports, and
-// only from a proxy you trust: a client can write any X-Forwarded-For it likes.
+// [http.Request.RemoteAddr], an IPv4 address or the /64 network of an IPv6 one (an IPv6 client
+// commonly holds a whole /64). Behind a reverse proxy, return the address the proxy reports,
+// and only from a proxy you trust: a client can write any X-Forwarded-For it likes; for IPv6,
+// return its /64 network rather than the address.
 func WithClientIP(f func(*http.Request) string) Option {
 	return func(c *config) error {
 		if f == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -129,11 +130,22 @@ func (s *Sessions[T]) logger(r *http.Request) *zerolog.Logger {
 	return &s.cfg.logger
 }
 
-// remoteHost is the default client identity for login throttling.
+// remoteHost is the default client identity for login throttling: the IPv4 address of
+// [http.Request.RemoteAddr], or the /64 network of an IPv6 one. A single IPv6 subscriber is
+// routinely given a whole /64 (2^64 addresses), so counting per IPv6 address would give an
+// attacker a fresh allowance of attempts on every address of it.
 func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is6() {
+		return netip.PrefixFrom(addr, 64).Masked().String()
+	}
+	return addr.String()
 }
