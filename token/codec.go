@@ -85,9 +85,10 @@ func (c *Codec[T]) SetKeys(ks *KeySet) error {
 func (c *Codec[T]) Keys() *KeySet { return c.keys.Load() }
 
 // Lifetime returns the lifetime of issued tokens ([WithLifetime]; one hour by
-// default).
+// default). Safe for concurrent use.
 func (c *Codec[T]) Lifetime() time.Duration { return c.opts.lifetime }
 
 // Now returns the current time from the Codec's clock ([WithClock];
-// [time.Now] by default), so that code around the Codec can share it.
+// [time.Now] by default), so that code around the Codec can share it. Safe
+// for concurrent use if the clock is.
 func (c *Codec[T]) Now() time.Time { return c.opts.now() }
