@@ -156,7 +156,7 @@ const maxNumericDate = 1e11
 // fraction (RFC 7519 section 2).
 func numericDate(raw json.RawMessage) (time.Time, bool) {
 	var n json.Number
-	if json.Unmarshal(raw, &n) != nil {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] == '"' || json.Unmarshal(t, &n) != nil {
 		return time.Time{}, false
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
@@ -170,12 +170,15 @@ func numericDate(raw json.RawMessage) (time.Time, bool) {
 // relative describes t relative to now: "expires in 42m", "expired 3h ago"
 // for exp, "in 5m" or "12m ago" for the others.
 func relative(name string, t, now time.Time) string {
-	d := t.Sub(now)
+	d := t.Sub(now).Truncate(time.Second)
 	if name == "exp" {
-		if d > 0 {
+		switch {
+		case d > 0:
 			return "expires in " + humanDuration(d)
+		case d < 0:
+			return "expired " + humanDuration(-d) + " ago"
 		}
-		return "expired " + humanDuration(-d) + " ago"
+		return "expires now"
 	}
 	switch {
 	case d > 0:

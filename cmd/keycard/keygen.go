@@ -37,10 +37,10 @@ Flags:
 %s
 Examples:
 
-  keycard keygen -alg HS256                   # SESSION_SECRET for the example app
-  keycard keygen -alg EdDSA -kid 2026-11 -public > key.jwk
+  keycard keygen -alg HS256                 # a SESSION_SECRET for the example app
+  (umask 077; keycard keygen -alg EdDSA -kid 2026-11 -public > key.jwk)
   head -1 key.jwk > private.jwk; tail -1 key.jwk > public.jwks
-  keycard keygen -alg A256GCM -kid e1
+  keycard keygen -alg A256GCM               # for token.NewEncryptionKey
 
 Exit status: 0 success, 1 key generation failed, 2 usage error.
 `
@@ -65,7 +65,8 @@ func algorithms() []string {
 func runKeygen(p *proc, args []string) int {
 	fs := newFlagSet("keygen", keygenUsage)
 	alg := fs.String("alg", "", "the algorithm: "+strings.Join(algorithms(), ", ")+" (required)")
-	kid := fs.String("kid", "", "the key ID (default today's UTC date and 6 random hex digits, e.g. 2026-11-27-3fa85c)")
+	kid := fs.String("kid", "", "the key ID in JWK output (default today's UTC date and 6 random hex digits, e.g. 2026-11-27-3fa85c);\n"+
+		"base64url secrets carry no kid: choose one when loading them")
 	public := fs.Bool("public", false, "also print the public JWK Set, on a second line (EdDSA, ES256, RS256, PS256)")
 	asJWK := fs.Bool("jwk", false, "print an HMAC secret as an \"oct\" JWK instead of base64url text (HS256, HS384, HS512)")
 	if code, ok := p.parseFlags(fs, args); !ok {

@@ -199,10 +199,12 @@ func (p *proc) printUsage(w io.Writer) {
 func newFlagSet(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("keycard "+name, flag.ContinueOnError)
 	fs.Usage = func() {
+		out := fs.Output()
 		var defaults strings.Builder
 		fs.SetOutput(&defaults)
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), usage, defaults.String())
+		fs.SetOutput(out)
+		fmt.Fprintf(out, usage, defaults.String())
 	}
 	return fs
 }
