@@ -46,7 +46,7 @@ var errMultiline = errors.New("the input has more than one line; give exactly on
 
 func runHash(p *proc, args []string) int {
 	fs := newFlagSet("hash", hashUsage)
-	cost := fs.Int("cost", password.DefaultCost, fmt.Sprintf("bcrypt cost, %d to 31; each step doubles the work", password.MinCost))
+	cost := fs.Int("cost", password.DefaultCost, fmt.Sprintf("bcrypt cost `N`, %d to 31; each step doubles the work", password.MinCost))
 	if code, ok := p.parseFlags(fs, args); !ok {
 		return code
 	}

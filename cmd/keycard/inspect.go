@@ -74,11 +74,11 @@ func runInspect(p *proc, args []string) int {
 	fs := newFlagSet("inspect", inspectUsage)
 	var f inspectFlags
 	fs.StringVar(&f.key, "key", "", "verify with the key in `FILE` (JWK, JWK Set, PEM or raw HMAC secret)")
-	fs.StringVar(&f.alg, "alg", "", "the algorithm of a PEM key or raw secret in -key: HS256, HS384, HS512, EdDSA, ES256, RS256 or PS256")
-	fs.StringVar(&f.kid, "kid", "", "the key ID of a PEM key or raw secret in -key")
+	fs.StringVar(&f.alg, "alg", "", "the algorithm `ALG` of a PEM key or raw secret in -key: HS256, HS384, HS512, EdDSA, ES256, RS256 or PS256")
+	fs.StringVar(&f.kid, "kid", "", "the key `ID` of a PEM key or raw secret in -key")
 	fs.StringVar(&f.encKey, "enc-key", "", "decrypt with the 32-byte key in `FILE` (needs -key)")
-	fs.StringVar(&f.iss, "iss", "", "the issuer the application requires (token.WithIssuer)")
-	fs.Var(&f.aud, "aud", "an audience the application accepts (token.WithAudience); repeat for several")
+	fs.StringVar(&f.iss, "iss", "", "the issuer `ISS` the application requires (token.WithIssuer); unchecked when absent")
+	fs.Var(&f.aud, "aud", "an audience `AUD` the application accepts (token.WithAudience); repeat for several")
 	if code, ok := p.parseFlags(fs, args); !ok {
 		return code
 	}
@@ -150,6 +150,14 @@ func runInspect(p *proc, args []string) int {
 		d = &decoded{}
 	}
 	p.show(d, claims.Payload.raw)
+	if f.iss == "" {
+		var c struct {
+			Iss *string `json:"iss"`
+		}
+		if json.Unmarshal(claims.Payload.raw, &c) == nil && c.Iss != nil {
+			fmt.Fprintln(p.stdout, "\nnote: iss was not checked; give -iss to check it as the application does.")
+		}
+	}
 	return exitOK
 }
 

@@ -140,6 +140,8 @@ func TestInspect(t *testing.T) {
 
 		{name: "verify JWK Set", args: []string{"inspect", "-key", f.pubJWKS, mint(t, f.key, t0)}, wantCode: exitOK,
 			wantStdout: []string{`VERIFIED: signature by key "k1" (EdDSA)`, `"sub": "user-42"`, "expires in 1h"}},
+		{name: "iss not checked", args: []string{"inspect", "-key", f.pubJWKS, goldenToken}, wantCode: exitOK,
+			wantStdout: []string{"VERIFIED", "note: iss was not checked; give -iss"}},
 		{name: "verify private JWK", args: []string{"inspect", "-key", f.privJWK, mint(t, f.key, t0)}, wantCode: exitOK,
 			wantStdout: []string{`VERIFIED: signature by key "k1"`}},
 		{name: "verify PEM", args: []string{"inspect", "-key", f.pem, "-alg", "EdDSA", "-kid", "k1", mint(t, f.key, t0)}, wantCode: exitOK,

@@ -64,8 +64,8 @@ func algorithms() []string {
 
 func runKeygen(p *proc, args []string) int {
 	fs := newFlagSet("keygen", keygenUsage)
-	alg := fs.String("alg", "", "the algorithm: "+strings.Join(algorithms(), ", ")+" (required)")
-	kid := fs.String("kid", "", "the key ID in JWK output (default today's UTC date and 6 random hex digits, e.g. 2026-11-27-3fa85c);\n"+
+	alg := fs.String("alg", "", "the algorithm `ALG`: "+strings.Join(algorithms(), ", ")+" (required)")
+	kid := fs.String("kid", "", "the key `ID` in JWK output (default today's UTC date and 6 random hex digits, e.g. 2026-11-27-3fa85c);\n"+
 		"base64url secrets carry no kid: choose one when loading them")
 	public := fs.Bool("public", false, "also print the public JWK Set, on a second line (EdDSA, ES256, RS256, PS256)")
 	asJWK := fs.Bool("jwk", false, "print an HMAC secret as an \"oct\" JWK instead of base64url text (HS256, HS384, HS512)")
