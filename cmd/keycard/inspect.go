@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
@@ -92,7 +93,10 @@ func runInspect(p *proc, args []string) int {
 	case f.key == "" && (f.alg != "" || f.kid != "" || f.iss != "" || len(f.aud) > 0):
 		return p.usageError(fs, "-alg, -kid, -iss and -aud are for verification and need -key")
 	}
-	tok, err := readToken(p.stdin, fs.Arg(0))
+	if fs.Arg(0) == "-" && p.terminal {
+		fmt.Fprint(p.stderr, "Token: ")
+	}
+	tok, err := readToken(p.stdin, fs.Arg(0), p.terminal)
 	if err != nil {
 		return p.fail(fs, err)
 	}
@@ -187,12 +191,22 @@ func (p *proc) show(d *decoded, verified []byte) {
 }
 
 // readToken returns the token argument, or the token on stdin for "-",
-// without surrounding white space.
-func readToken(stdin io.Reader, arg string) (string, error) {
+// without surrounding white space. From a terminal it reads one line.
+func readToken(stdin io.Reader, arg string, terminal bool) (string, error) {
 	if arg != "-" {
 		return strings.TrimSpace(arg), nil
 	}
-	b, err := io.ReadAll(io.LimitReader(stdin, maxInput+1))
+	r := io.LimitReader(stdin, maxInput+1)
+	var b []byte
+	var err error
+	if terminal {
+		b, err = bufio.NewReader(r).ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	} else {
+		b, err = io.ReadAll(r)
+	}
 	if err != nil {
 		return "", fmt.Errorf("reading the token from stdin: %w", err)
 	}

@@ -110,6 +110,8 @@ func TestInspect(t *testing.T) {
 			wantStderr: []string{"-enc-key needs -key"}},
 		{name: "-alg without -key", args: []string{"inspect", "-alg", "HS256", goldenToken}, wantCode: exitUsage,
 			wantStderr: []string{"need -key"}},
+		{name: "token from a terminal", args: []string{"inspect", "-"}, stdin: goldenToken + "\nmore\n", terminal: true,
+			wantCode: exitOK, wantStdout: []string{"NOT VERIFIED", `"sub": "user-42"`}, wantStderr: []string{"Token: "}},
 		{name: "empty token", args: []string{"inspect", "-"}, stdin: " \n", wantCode: exitUsage,
 			wantStderr: []string{"the token is empty"}},
 		{name: "token over 1 MiB", args: []string{"inspect", "-"}, stdin: strings.Repeat("a", maxInput+1), wantCode: exitFail,
