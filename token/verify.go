@@ -132,15 +132,16 @@ func (c *Codec[T]) decodeClaims(payload []byte) (*Claims[T], error) {
 	if len(payload) == 0 || payload[0] != '{' {
 		return nil, fmt.Errorf("%w: payload is not a JSON object", ErrInvalidClaims)
 	}
-	// Two decodes of one small object: the registered claims into their
-	// typed struct, T's fields into T (which cannot see the registered names,
-	// New made sure of that).
-	var w wireClaims
-	if err := json.Unmarshal(payload, &w); err != nil {
-		return nil, jsonError(err)
-	}
+	// T's fields into T (which cannot see the registered names, New made
+	// sure of that) by encoding/json, which also checks the whole payload is
+	// valid JSON; then the registered claims into their typed struct, by the
+	// one-pass scanner when the payload has the shape Issue writes (scan.go).
 	cl := &Claims[T]{}
 	if err := json.Unmarshal(payload, &cl.Payload); err != nil {
+		return nil, jsonError(err)
+	}
+	var w wireClaims
+	if err := decodeWireClaims(payload, &w); err != nil {
 		return nil, jsonError(err)
 	}
 

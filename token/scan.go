@@ -1,0 +1,240 @@
+package token
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// How Verify reads the registered claims.
+//
+// encoding/json reads a payload in two passes (a full syntax check, then the
+// decoding), and a generic T cannot be embedded next to wireClaims, so
+// decoding the payload into both would read it four times. Instead Verify
+// decodes T with encoding/json, which also proves the whole payload is valid
+// JSON, and scanClaims then picks the registered claims out of it in one
+// pass, in the shape this package writes: plain ASCII names and strings
+// without escapes, integer dates. Anything else (an escape, a non-ASCII byte,
+// a name that only case-folds to a registered one, a null, an "aud" array, a
+// string where a date belongs) makes it give up, and encoding/json decodes
+// wireClaims as before: the fast path never decides anything the slow one
+// would decide differently (FuzzScanClaims checks this).
+
+// The registered claims scanClaims reads, in wireClaims' order.
+const (
+	claimSub = iota
+	claimJti
+	claimSid
+	claimIss
+	claimAud
+	claimIat
+	claimNbf
+	claimExp
+	claimAuthTime
+	numClaims
+)
+
+var claimNames = [numClaims]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time"}
+
+// decodeWireClaims reads the registered claims of a payload already known to
+// be valid JSON: by scanClaims when it can, else by encoding/json.
+func decodeWireClaims(payload []byte, w *wireClaims) error {
+	if scanClaims(payload, w) {
+		return nil
+	}
+	v := new(wireClaims)
+	if err := json.Unmarshal(payload, v); err != nil {
+		return err
+	}
+	*w = *v
+	return nil
+}
+
+// scanClaims fills w from p, a JSON object, and reports whether it could.
+// When it reports false, w is unspecified and the caller must decode p with
+// encoding/json. It never panics, whatever p holds.
+func scanClaims(p []byte, w *wireClaims) bool {
+	type span struct{ lo, hi int } // a string value's bytes, without quotes
+	var strs [claimAud + 1]span
+	var found [numClaims]bool
+	var dates [numClaims]numericDate
+
+	i := skipSpace(p, 0)
+	if i >= len(p) || p[i] != '{' {
+		return false
+	}
+	i = skipSpace(p, i+1)
+	if i < len(p) && p[i] == '}' {
+		i++
+	} else {
+		for {
+			if i >= len(p) || p[i] != '"' {
+				return false
+			}
+			end, plain := scanString(p, i)
+			if end < 0 || !plain {
+				return false // a name with an escape could spell a registered one
+			}
+			field := claimField(p[i+1 : end-1])
+			if field == -2 {
+				return false // case-folds to a registered name: json's rules apply
+			}
+			i = skipSpace(p, end)
+			if i >= len(p) || p[i] != ':' {
+				return false
+			}
+			i = skipSpace(p, i+1)
+			end = skipValue(p, i)
+			if end < 0 {
+				return false
+			}
+			switch field {
+			case -1:
+			case claimSub, claimJti, claimSid, claimIss, claimAud:
+				if p[i] != '"' {
+					return false // null, an array, a number: left to encoding/json
+				}
+				if _, plain := scanString(p, i); !plain {
+					return false
+				}
+				strs[field] = span{i + 1, end - 1}
+			default: // a NumericDate
+				if p[i] < '0' || p[i] > '9' {
+					return false
+				}
+				if dates[field].UnmarshalJSON(p[i:end]) != nil {
+					return false
+				}
+			}
+			if field >= 0 {
+				found[field] = true
+			}
+			i = skipSpace(p, end)
+			if i >= len(p) {
+				return false
+			}
+			if p[i] == '}' {
+				i++
+				break
+			}
+			if p[i] != ',' {
+				return false
+			}
+			i = skipSpace(p, i+1)
+		}
+	}
+	if skipSpace(p, i) != len(p) {
+		return false
+	}
+
+	*w = wireClaims{Iat: dates[claimIat], Nbf: dates[claimNbf], Exp: dates[claimExp], AuthTime: dates[claimAuthTime]}
+	var s string // one copy of the payload that every string claim shares
+	for f := range strs {
+		if !found[f] {
+			continue
+		}
+		if s == "" {
+			s = string(p)
+		}
+		v := s[strs[f].lo:strs[f].hi]
+		switch f {
+		case claimSub:
+			w.Sub = v
+		case claimJti:
+			w.Jti = v
+		case claimSid:
+			w.Sid = v
+		case claimIss:
+			w.Iss = v
+		case claimAud:
+			w.Aud = audience{v}
+		}
+	}
+	return true
+}
+
+// claimField returns the index of the registered claim named exactly name,
+// -1 for a name that is none, and -2 for one that is none but case-folds to
+// one (encoding/json would match it).
+func claimField(name []byte) int {
+	for f, n := range claimNames {
+		if len(name) == len(n) && string(name) == n {
+			return f
+		}
+	}
+	for _, n := range claimNames {
+		if strings.EqualFold(string(name), n) {
+			return -2
+		}
+	}
+	return -1
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(p []byte, i int) int {
+	for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString reads the JSON string starting with the quote at p[i] and
+// returns the index just past its closing quote (-1 when there is none) and
+// whether it is plain: no escapes, no control or non-ASCII bytes, so that
+// its bytes are its value.
+func scanString(p []byte, i int) (end int, plain bool) {
+	plain = true
+	for j := i + 1; j < len(p); j++ {
+		switch c := p[j]; {
+		case c == '"':
+			return j + 1, plain
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20 || c >= 0x80:
+			plain = false
+		}
+	}
+	return -1, false
+}
+
+// skipValue returns the index just past the JSON value starting at p[i], or
+// -1 when it cannot find its end.
+func skipValue(p []byte, i int) int {
+	if i >= len(p) {
+		return -1
+	}
+	switch p[i] {
+	case '"':
+		end, _ := scanString(p, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(p); j++ {
+			switch p[j] {
+			case '"':
+				end, _ := scanString(p, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(p) && p[j] != ',' && p[j] != '}' && p[j] != ']' && p[j] != ' ' && p[j] != '\t' && p[j] != '\n' && p[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
+}
