@@ -32,6 +32,8 @@ type decoded struct {
 func decode(tok string) (*decoded, error) {
 	switch n := strings.Count(tok, ".") + 1; n {
 	case 3, 5:
+	case 1:
+		return nil, errors.New("no dots; a token has 3 dot-separated segments (signed) or 5 (encrypted)")
 	default:
 		return nil, fmt.Errorf("%d dot-separated segments; a token has 3 (signed) or 5 (encrypted)", n)
 	}

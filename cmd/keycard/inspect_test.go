@@ -118,7 +118,7 @@ func TestInspect(t *testing.T) {
 			wantStderr: []string{"over 1048576 bytes"}},
 
 		{name: "one segment", args: []string{"inspect", "not-a-token"}, wantCode: exitFail,
-			wantStderr: []string{"malformed token: 1 dot-separated segments; a token has 3 (signed) or 5 (encrypted)"}},
+			wantStderr: []string{"malformed token: no dots; a token has 3 dot-separated segments (signed) or 5 (encrypted)"}},
 		{name: "four segments", args: []string{"inspect", "a.b.c.d"}, wantCode: exitFail,
 			wantStderr: []string{"malformed token: 4 dot-separated segments"}},
 		{name: "bad base64", args: []string{"inspect", "!!." + body + "." + sig}, wantCode: exitFail,
