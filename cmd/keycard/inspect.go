@@ -163,8 +163,9 @@ func runInspect(p *proc, args []string) int {
 	return exitOK
 }
 
-// show prints a decoded token; verified, when not nil, is the payload of an
-// encrypted token that verification decrypted.
+// show prints a decoded token. verified, when not nil, is the payload that
+// verification returned, shown instead of d's; for an encrypted token it is
+// the only way to see the claims.
 func (p *proc) show(d *decoded, verified []byte) {
 	claims := d.claims
 	if verified != nil {
