@@ -6,7 +6,24 @@ package middleware_test
 // cookie value, password or key. SECURITY.md lists which test backs which claim.
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -141,4 +158,378 @@ func TestAttackThrottleVariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asymmetricFixture is a fixture whose only key is a fresh asymmetric key for alg, with the
+// public key as an attacker would find it (PEM, DER and raw bytes).
+func asymmetricFixture(t *testing.T, alg token.Algorithm) (f *fixture, kid string, public [][]byte) {
+	t.Helper()
+	var priv crypto.Signer
+	var raw []byte
+	switch alg {
+	case token.EdDSA:
+		pub, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, raw = k, pub
+	case token.ES256:
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := k.PublicKey.ECDH()
+		priv, raw = k, pub.Bytes()
+	case token.RS256:
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, raw = k, k.N.Bytes()
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid = strings.ToLower(string(alg)) + "-1"
+	key, err := token.ParsePEM(kid, alg, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(priv.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	f = fixtureFor(t, func(clk *clock) *token.Codec[User] {
+		ks, err := token.NewKeySet(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := token.New[User](ks, token.WithClock(clk.Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+	return f, kid, [][]byte{pubPEM, bytes.TrimSpace(pubPEM), pubDER, raw}
+}
+
+// TestAttackAlgorithm: unsigned tokens, stripped signatures, HMAC keyed with the public key
+// (key confusion), an algorithm other than the key's, and an all-zero ECDSA signature.
+func TestAttackAlgorithm(t *testing.T) {
+	f := newFixture(t)
+	valid, _ := f.issue(t)
+	h, p, _ := strings.Cut(valid, ".")
+	p, _, _ = strings.Cut(p, ".")
+	payload := claimsAt(start, nil)
+	var cases []hostileCase
+	for _, none := range []string{"none", "None", "NONE", "nOnE"} {
+		for _, hdr := range []string{
+			`{"alg":"` + none + `"}`,
+			`{"alg":"` + none + `","kid":"k1","typ":"JWT"}`,
+		} {
+			cases = append(cases,
+				hostileCase{"alg " + hdr + " unsigned", craft(hdr, payload, nil), token.ErrAlgorithm},
+				hostileCase{"alg " + hdr + " with a signature", craft(hdr, payload, testSecret), token.ErrAlgorithm},
+				hostileCase{"alg " + hdr + " without the last dot", strings.TrimSuffix(craft(hdr, payload, nil), "."), token.ErrMalformed},
+			)
+		}
+	}
+	cases = append(cases,
+		hostileCase{"signature stripped", h + "." + p + ".", token.ErrSignature},
+		hostileCase{"signature segment removed", h + "." + p, token.ErrMalformed},
+		hostileCase{"signature of another token", h + "." + p + "." + b64.EncodeToString(make([]byte, 32)), token.ErrSignature},
+		hostileCase{"HS512 with the right secret", func() string {
+			input := b64.EncodeToString([]byte(`{"alg":"HS512","kid":"k1","typ":"JWT"}`)) + "." + b64.EncodeToString([]byte(payload))
+			m := hmac.New(sha512.New, testSecret)
+			m.Write([]byte(input))
+			return input + "." + b64.EncodeToString(m.Sum(nil))
+		}(), token.ErrAlgorithm},
+		hostileCase{"HS384 with the right secret", func() string {
+			input := b64.EncodeToString([]byte(`{"alg":"HS384","kid":"k1","typ":"JWT"}`)) + "." + b64.EncodeToString([]byte(payload))
+			m := hmac.New(sha512.New384, testSecret)
+			m.Write([]byte(input))
+			return input + "." + b64.EncodeToString(m.Sum(nil))
+		}(), token.ErrAlgorithm},
+	)
+	refuse(t, f, cases)
+	noSecrets(t, f.logs.String(), valid, p, string(testSecret))
+
+	for _, alg := range []token.Algorithm{token.EdDSA, token.ES256, token.RS256} {
+		t.Run("key confusion "+string(alg), func(t *testing.T) {
+			f, kid, public := asymmetricFixture(t, alg)
+			valid, _, err := f.codec.Issue("user-1", alice)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cases []hostileCase
+			for i, pub := range public {
+				for _, hdr := range []string{
+					`{"alg":"HS256","kid":"` + kid + `","typ":"JWT"}`,
+					`{"alg":"HS256","kid":"` + kid + `"}`,
+					`{"alg":"HS256","typ":"JWT"}`,
+				} {
+					cases = append(cases, hostileCase{fmt.Sprintf("HS256 keyed with public form %d, header %s", i, hdr), craft(hdr, payload, pub), nil})
+				}
+			}
+			for i := range cases {
+				cases[i].want = token.ErrAlgorithm
+				if !strings.Contains(cases[i].name, `"kid"`) {
+					cases[i].want = token.ErrUnknownKey
+				}
+			}
+			ownHeader, _, _ := strings.Cut(valid, ".")
+			input := ownHeader + "." + b64.EncodeToString([]byte(payload))
+			switch alg {
+			case token.ES256:
+				n := elliptic.P256().Params().N.FillBytes(make([]byte, 32))
+				cases = append(cases,
+					hostileCase{"ES256 r = s = 0 (CVE-2022-21449)", input + "." + b64.EncodeToString(make([]byte, 64)), token.ErrSignature},
+					hostileCase{"ES256 r = s = n", input + "." + b64.EncodeToString(append(n, n...)), token.ErrSignature},
+					hostileCase{"ES256 DER-encoded zero signature", input + "." + b64.EncodeToString([]byte{0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00}), token.ErrSignature},
+				)
+			case token.EdDSA:
+				cases = append(cases, hostileCase{"EdDSA all-zero signature", input + "." + b64.EncodeToString(make([]byte, 64)), token.ErrSignature})
+			case token.RS256:
+				cases = append(cases, hostileCase{"RS256 all-zero signature", input + "." + b64.EncodeToString(make([]byte, 256)), token.ErrSignature})
+			}
+			refuse(t, f, cases)
+			for _, pub := range public {
+				noSecrets(t, f.logs.String(), string(pub), b64.EncodeToString(pub))
+			}
+		})
+	}
+}
+
+// TestAttackHeaders: header parameters that make naive verifiers trust the token's own key,
+// fetch keys from a URL, skip parts of the signature or recurse into another token. Each token
+// is signed with the right secret, so only the header can make it fail. No header may make the
+// verifier connect anywhere: jku and x5u point at a loopback listener that counts connections.
+func TestAttackHeaders(t *testing.T) {
+	f := newFixture(t)
+	ln := newLoopbackListener(t)
+	payload := claimsAt(start, nil)
+	valid, _ := f.issue(t)
+	attackerJWK := `{"kty":"oct","k":"` + b64.EncodeToString([]byte("attacker-secret-0123456789abcdef")) + `"}`
+	// A certificate-shaped x5c entry: verifiers that trust x5c never get as far as parsing it.
+	x5c := `["` + base64.StdEncoding.EncodeToString([]byte("not really a certificate")) + `"]`
+	hdr := func(extra string) string { return `{"alg":"HS256","kid":"k1","typ":"JWT",` + extra + `}` }
+	cases := []hostileCase{
+		{"kid path traversal", craft(`{"alg":"HS256","kid":"../../../../etc/passwd","typ":"JWT"}`, payload, testSecret), token.ErrUnknownKey},
+		{"kid path traversal to /dev/null", craft(`{"alg":"HS256","kid":"../../../../../../dev/null","typ":"JWT"}`, payload, nil), token.ErrUnknownKey},
+		{"kid SQL injection", craft(`{"alg":"HS256","kid":"k1' OR '1'='1","typ":"JWT"}`, payload, testSecret), token.ErrUnknownKey},
+		{"kid SQL union", craft(`{"alg":"HS256","kid":"x' UNION SELECT 'attacker-secret'--","typ":"JWT"}`, payload, []byte("attacker-secret")), token.ErrUnknownKey},
+		{"kid URL", craft(`{"alg":"HS256","kid":"`+ln.URL+`/key","typ":"JWT"}`, payload, testSecret), token.ErrUnknownKey},
+		{"kid very long", craft(`{"alg":"HS256","kid":"`+strings.Repeat("k", 3000)+`","typ":"JWT"}`, payload, testSecret), token.ErrUnknownKey},
+		{"kid NUL", craft(`{"alg":"HS256","kid":"k1\u0000","typ":"JWT"}`, payload, testSecret), token.ErrUnknownKey},
+		{"kid number", craft(`{"alg":"HS256","kid":1,"typ":"JWT"}`, payload, testSecret), token.ErrMalformed},
+		{"kid missing", craft(`{"alg":"HS256","typ":"JWT"}`, payload, testSecret), token.ErrUnknownKey},
+		{"embedded jwk with the attacker's key", craft(hdr(`"jwk":`+attackerJWK), payload, []byte("attacker-secret-0123456789abcdef")), token.ErrMalformed},
+		{"embedded jwk, kid unknown", craft(`{"alg":"HS256","kid":"attacker","jwk":`+attackerJWK+`}`, payload, []byte("attacker-secret-0123456789abcdef")), token.ErrMalformed},
+		{"jku at loopback", craft(hdr(`"jku":"`+ln.URL+`/jwks.json"`), payload, testSecret), token.ErrMalformed},
+		{"jku at loopback, kid unknown", craft(`{"alg":"HS256","jku":"`+ln.URL+`/jwks.json","kid":"attacker"}`, payload, nil), token.ErrMalformed},
+		{"x5u at loopback", craft(hdr(`"x5u":"`+ln.URL+`/cert.pem"`), payload, testSecret), token.ErrMalformed},
+		{"x5c", craft(hdr(`"x5c":`+x5c), payload, testSecret), token.ErrMalformed},
+		{"x5t", craft(hdr(`"x5t":"AAAA"`), payload, testSecret), token.ErrMalformed},
+		{"unknown crit", craft(hdr(`"crit":["exp-check"],"exp-check":false`), payload, testSecret), token.ErrMalformed},
+		{"crit b64", craft(hdr(`"crit":["b64"],"b64":false`), payload, testSecret), token.ErrMalformed},
+		{"b64 false, unencoded payload", func() string {
+			h := b64.EncodeToString([]byte(hdr(`"b64":false,"crit":["b64"]`)))
+			m := hmac.New(sha256.New, testSecret)
+			m.Write([]byte(h + "." + payload))
+			return h + "." + payload + "." + b64.EncodeToString(m.Sum(nil))
+		}(), token.ErrMalformed},
+		{"cty JWT with a nested token", craft(hdr(`"cty":"JWT"`), valid, testSecret), token.ErrMalformed},
+		{"typ JWT, payload a nested token", craft(keycardHeader, valid, testSecret), token.ErrInvalidClaims},
+		{"typ other", craft(`{"alg":"HS256","kid":"k1","typ":"at+jwt"}`, payload, testSecret), token.ErrMalformed},
+		{"typ missing", craft(`{"alg":"HS256","kid":"k1"}`, payload, testSecret), token.ErrMalformed},
+		{"zip in a JWS", craft(hdr(`"zip":"DEF"`), payload, testSecret), token.ErrMalformed},
+		{"duplicate alg", craft(`{"alg":"none","alg":"HS256","kid":"k1","typ":"JWT"}`, payload, testSecret), token.ErrMalformed},
+		{"duplicate kid", craft(`{"alg":"HS256","kid":"attacker","kid":"k1","typ":"JWT"}`, payload, testSecret), token.ErrMalformed},
+		{"names in upper case", craft(`{"ALG":"HS256","KID":"k1","TYP":"JWT"}`, payload, testSecret), token.ErrMalformed},
+		{"spaces in the header", craft(`{"alg": "HS256", "kid": "k1", "typ": "JWT"}`, payload, testSecret), token.ErrMalformed},
+		{"parameters reordered", craft(`{"kid":"k1","alg":"HS256","typ":"JWT"}`, payload, testSecret), token.ErrMalformed},
+		{"header not an object", craft(`["HS256","k1"]`, payload, testSecret), token.ErrMalformed},
+		{"header null", craft(`null`, payload, testSecret), token.ErrMalformed},
+	}
+	// The counter works: one connection of our own is counted.
+	if c, err := net.Dial("tcp", strings.TrimPrefix(ln.URL, "http://")); err == nil {
+		_ = c.Close()
+	}
+	if n := ln.accepted(t); n != 1 {
+		t.Fatalf("listener self-check: counted %d connections, want 1", n)
+	}
+	refuse(t, f, cases)
+	if n := ln.accepted(t); n != 0 {
+		t.Errorf("verification made %d connections to the URL in jku/x5u/kid", n)
+	}
+	noSecrets(t, f.logs.String(), string(testSecret), "attacker-secret", valid)
+}
+
+// TestAttackFormat: malformed compact serializations, and a JWE where a JWS is expected and the
+// reverse, with the JWE-specific attacks (compression bomb, PBES2 with a huge iteration count,
+// unknown enc).
+func TestAttackFormat(t *testing.T) {
+	encKey := []byte("keycard-test-encryption-key-0032")
+	ek, err := token.NewEncryptionKey("e1", encKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := newFixture(t)
+	enc := fixtureFor(t, func(clk *clock) *token.Codec[User] {
+		return newCodec(t, clk, token.WithEncryption(ek))
+	})
+	jws, _ := plain.issue(t)
+	jwe, _ := enc.issue(t)
+	h, rest, _ := strings.Cut(jws, ".")
+	p, s, _ := strings.Cut(rest, ".")
+	// A payload of 1 MiB of zeros deflates to about 1 KiB: a bomb for anyone who inflates first.
+	var bomb bytes.Buffer
+	zw, _ := flate.NewWriter(&bomb, flate.BestCompression)
+	_, _ = zw.Write(make([]byte, 1<<20))
+	_ = zw.Close()
+
+	refuse(t, plain, []hostileCase{
+		{"one segment", h, token.ErrMalformed},
+		{"two segments", h + "." + p, token.ErrMalformed},
+		{"four segments", jws + "." + s, token.ErrMalformed},
+		{"six segments", jws + ".a.b.c", token.ErrMalformed},
+		{"empty value", "", token.ErrMalformed},
+		{"dots only", "..", token.ErrMalformed},
+		{"four dots", "....", token.ErrMalformed},
+		{"empty header", "." + p + "." + s, token.ErrMalformed},
+		{"empty payload", h + ".." + s, token.ErrSignature},
+		{"standard base64 alphabet", strings.NewReplacer("-", "+", "_", "/").Replace(jws) + "+/", token.ErrMalformed},
+		{"non-base64url character", h + "." + p[:10] + "*" + p[11:] + "." + s, token.ErrSignature},
+		{"non-base64url in the signature", h + "." + p + "." + s[:10] + "!" + s[11:], token.ErrMalformed},
+		{"padding", h + "." + p + "." + s + "=", token.ErrMalformed},
+		{"padded header", h + "==." + p + "." + s, token.ErrMalformed},
+		{"space inside", h + "." + p[:8] + " " + p[8:] + "." + s, token.ErrSignature},
+		{"tab inside", h + ".\t" + p + "." + s, token.ErrSignature},
+		{"newline inside the signature", h + "." + p + "." + s[:8] + "\n" + s[8:], token.ErrMalformed},
+		{"percent-encoded dots", strings.ReplaceAll(jws, ".", "%2E"), token.ErrMalformed},
+		{"quoted", `"` + jws + `"`, token.ErrMalformed},
+		{"non-canonical trailing bits", h + "." + p + "." + s[:len(s)-1] + string(s[len(s)-1]^1), token.ErrMalformed},
+		{"JWE where a JWS is expected", jwe, token.ErrMalformed},
+		{"unicode", "ｅｙＪ.ｅｙＪ.ｘ", token.ErrMalformed},
+	})
+
+	other := sealJWE(`{"alg":"dir","enc":"A256GCM","kid":"e1"}`, encKey, []byte(jws))
+	if _, err := enc.codec.Verify(other); err != nil {
+		t.Fatalf("control: a hand-sealed JWE does not verify: %v", err)
+	}
+	refuse(t, enc, []hostileCase{
+		{"JWS where a JWE is expected", jws, token.ErrDecrypt},
+		{"JWE zip DEF (compression bomb)", sealJWE(`{"alg":"dir","enc":"A256GCM","kid":"e1","zip":"DEF"}`, encKey, bomb.Bytes()), token.ErrMalformed},
+		{"JWE PBES2 with a huge p2c", sealJWE(`{"alg":"PBES2-HS512+A256KW","enc":"A256GCM","kid":"e1","p2c":2147483647,"p2s":"AAAAAAAAAAAAAAAAAAAAAA"}`, encKey, []byte(jws)), token.ErrMalformed},
+		{"JWE PBES2 alone", sealJWE(`{"alg":"PBES2-HS256+A128KW","enc":"A256GCM","kid":"e1"}`, encKey, []byte(jws)), token.ErrAlgorithm},
+		{"JWE unknown enc", sealJWE(`{"alg":"dir","enc":"A512GCM","kid":"e1"}`, encKey, []byte(jws)), token.ErrAlgorithm},
+		{"JWE enc none", sealJWE(`{"alg":"dir","enc":"none","kid":"e1"}`, encKey, []byte(jws)), token.ErrAlgorithm},
+		{"JWE alg none", sealJWE(`{"alg":"none","enc":"A256GCM","kid":"e1"}`, encKey, []byte(jws)), token.ErrAlgorithm},
+		{"JWE ECDH-ES with an epk", sealJWE(`{"alg":"ECDH-ES","enc":"A256GCM","epk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA"},"kid":"e1"}`, encKey, []byte(jws)), token.ErrMalformed},
+		{"JWE case-variant enc", sealJWE(`{"alg":"dir","enc":"A128CBC-HS256","ENC":"A256GCM","kid":"e1"}`, encKey, []byte(jws)), token.ErrMalformed},
+		{"JWE jku at a URL", sealJWE(`{"alg":"dir","enc":"A256GCM","jku":"http://127.0.0.1:1/","kid":"e1"}`, encKey, []byte(jws)), token.ErrMalformed},
+		{"JWE with a JWE inside", sealJWE(`{"alg":"dir","enc":"A256GCM","kid":"e1"}`, encKey, []byte(jwe)), token.ErrMalformed},
+		{"JWE with an unsigned JWS inside", sealJWE(`{"alg":"dir","enc":"A256GCM","kid":"e1"}`, encKey, []byte(craft(`{"alg":"none"}`, claimsAt(start, nil), nil))), token.ErrAlgorithm},
+		{"JWE under another key", sealJWE(`{"alg":"dir","enc":"A256GCM","kid":"e1"}`, []byte("another-encryption-key-000000032"), []byte(jws)), token.ErrDecrypt},
+		{"JWE with an encrypted key", strings.Replace(jwe, "..", ".AAAA.", 1), token.ErrMalformed},
+		{"JWE four segments", jwe[:strings.LastIndexByte(jwe, '.')], token.ErrMalformed},
+		{"JWE padding", jwe + "=", token.ErrMalformed},
+	})
+	noSecrets(t, plain.logs.String()+enc.logs.String(), jws, jwe, p, s, string(testSecret), string(encKey))
+}
+
+// TestAttackClaims: payloads behind a VALID signature (keycard's own header, the fixture's
+// secret), so that each is refused for its claim and not for the signature.
+func TestAttackClaims(t *testing.T) {
+	f := newFixture(t)
+	// The crafted header must be the one keycard writes, or every case below would fail on the
+	// header instead of the claim.
+	issued, _ := f.issue(t)
+	if h, _, _ := strings.Cut(issued, "."); h != b64.EncodeToString([]byte(keycardHeader)) {
+		t.Fatalf("keycard's header is not %s any more", keycardHeader)
+	}
+	if _, err := f.codec.Verify(signed(claimsAt(start, nil))); err != nil {
+		t.Fatalf("control: the crafted payload does not verify: %v", err)
+	}
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	at := func(edit map[string]any) string { return signed(claimsAt(start, edit)) }
+	hour := start.Add(time.Hour).Unix()
+	deep := strings.Repeat(`[`, 2500) + strings.Repeat("]", 2500)
+	cases := []hostileCase{
+		{"exp missing", at(map[string]any{"exp": nil}), token.ErrInvalidClaims},
+		{"exp in the past", at(map[string]any{"exp": start.Add(-time.Minute).Unix()}), token.ErrExpired},
+		{"exp now", at(map[string]any{"exp": start.Unix() - 5}), token.ErrExpired},
+		{"exp as a string", at(map[string]any{"exp": strconv.FormatInt(hour, 10)}), token.ErrInvalidClaims},
+		{"exp as a float in the past", at(map[string]any{"exp": float64(start.Unix()) - 0.5 - 5}), token.ErrExpired},
+		{"exp huge", at(map[string]any{"exp": raw("99999999999999999999999999")}), token.ErrInvalidClaims},
+		{"exp 1e999", at(map[string]any{"exp": raw("1e999")}), token.ErrInvalidClaims},
+		{"exp max int64", at(map[string]any{"exp": raw("9223372036854775807")}), token.ErrInvalidClaims},
+		{"exp negative", at(map[string]any{"exp": -1}), token.ErrInvalidClaims},
+		{"exp negative zero", at(map[string]any{"exp": raw("-0")}), token.ErrInvalidClaims},
+		{"exp null", at(map[string]any{"exp": raw("null")}), token.ErrInvalidClaims},
+		{"exp true", at(map[string]any{"exp": true}), token.ErrInvalidClaims},
+		{"exp array", at(map[string]any{"exp": []int64{hour}}), token.ErrInvalidClaims},
+		{"exp object", at(map[string]any{"exp": map[string]int64{"$gt": 0}}), token.ErrInvalidClaims},
+		{"nbf in the future", at(map[string]any{"nbf": start.Add(time.Minute).Unix()}), token.ErrNotYetValid},
+		{"iat in the future", at(map[string]any{"iat": start.Add(time.Minute).Unix()}), token.ErrNotYetValid},
+		{"auth_time in the future", at(map[string]any{"auth_time": start.Add(time.Minute).Unix()}), token.ErrNotYetValid},
+		{"iat missing", at(map[string]any{"iat": nil}), token.ErrInvalidClaims},
+		{"auth_time missing", at(map[string]any{"auth_time": nil}), token.ErrInvalidClaims},
+		{"auth_time past the absolute lifetime", at(map[string]any{"auth_time": start.Add(-8 * 24 * time.Hour).Unix()}), middleware.ErrSessionEnded},
+		{"iss where none is configured is fine, aud is not", at(map[string]any{"iss": "https://evil.example", "aud": "other-app"}), token.ErrAudience},
+		{"aud array", at(map[string]any{"aud": []string{"a", "b"}}), token.ErrAudience},
+		{"aud number", at(map[string]any{"aud": 1}), token.ErrInvalidClaims},
+		{"sub missing", at(map[string]any{"sub": nil}), token.ErrInvalidClaims},
+		{"sub empty", at(map[string]any{"sub": ""}), token.ErrInvalidClaims},
+		{"sub number", at(map[string]any{"sub": 1}), token.ErrInvalidClaims},
+		{"sid missing", at(map[string]any{"sid": nil}), token.ErrInvalidClaims},
+		{"jti missing", at(map[string]any{"jti": nil}), token.ErrInvalidClaims},
+		{"email of the wrong type", at(map[string]any{"email": []string{"a"}}), token.ErrInvalidClaims},
+		{"duplicate exp, the last one expired", signed(strings.Replace(claimsAt(start, nil), `"exp":`, `"exp":`+strconv.FormatInt(hour, 10)+`,"exp":`+strconv.FormatInt(start.Add(-time.Hour).Unix(), 10)+`,"x":`, 1)), token.ErrExpired},
+		{"payload not JSON", signed("not json"), token.ErrInvalidClaims},
+		{"payload an array", signed(`[` + claimsAt(start, nil) + `]`), token.ErrInvalidClaims},
+		{"payload a string", signed(`"` + claimsAt(start, nil) + `"`), token.ErrInvalidClaims},
+		{"payload null", signed(`null`), token.ErrInvalidClaims},
+		{"payload empty", signed(``), token.ErrInvalidClaims},
+		{"payload with leading space", signed(` ` + claimsAt(start, nil)), token.ErrInvalidClaims},
+		{"payload with trailing data", signed(claimsAt(start, nil) + `{}`), token.ErrMalformed},
+		{"payload truncated", signed(strings.TrimSuffix(claimsAt(start, nil), "}")), token.ErrMalformed},
+		{"deep nesting in a claim", at(map[string]any{"email": raw(deep)}), token.ErrInvalidClaims},
+		{"deep nesting in an unknown claim, exp missing", at(map[string]any{"x": raw(deep), "exp": nil}), token.ErrInvalidClaims},
+	}
+	refuse(t, f, cases)
+
+	// With an issuer and an audience configured, both are required and must match.
+	strict := fixtureFor(t, func(clk *clock) *token.Codec[User] {
+		return newCodec(t, clk, token.WithIssuer("https://app.example"), token.WithAudience("app"))
+	})
+	refuse(t, strict, []hostileCase{
+		{"iss missing", at(map[string]any{"aud": "app"}), token.ErrIssuer},
+		{"iss wrong", at(map[string]any{"iss": "https://evil.example", "aud": "app"}), token.ErrIssuer},
+		{"iss differs in case", at(map[string]any{"iss": "https://APP.example", "aud": "app"}), token.ErrIssuer},
+		{"aud missing", at(map[string]any{"iss": "https://app.example"}), token.ErrAudience},
+		{"aud wrong", at(map[string]any{"iss": "https://app.example", "aud": "evil"}), token.ErrAudience},
+		{"aud empty array", at(map[string]any{"iss": "https://app.example", "aud": []string{}}), token.ErrAudience},
+	})
+
+	// Claims that are odd but harmless verify, and reach the application unchanged: the
+	// application must not take sub for anything but an opaque string.
+	for _, sub := range []string{"user-1\u0000admin", "\u0075ser-1", "user-1\u202e", "ａｄｍｉｎ"} {
+		tok := at(map[string]any{"sub": sub})
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(tok))
+		c, err := f.sessions.Current(req)
+		if err != nil || string(c.Subject) != sub {
+			t.Errorf("sub %q: got %v %v, want it verbatim", sub, c, err)
+		}
+	}
+	// A sub written with unicode escapes is the same string as the plain one.
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(signed(strings.Replace(claimsAt(start, nil), `"sub":"user-1"`, `"sub":"\u0075ser\u002d1"`, 1))))
+	if c, err := f.sessions.Current(req); err != nil || c.Subject != "user-1" {
+		t.Errorf("escaped sub: got %v %v, want user-1", c, err)
+	}
+	noSecrets(t, f.logs.String()+strict.logs.String(), string(testSecret), b64.EncodeToString([]byte(claimsAt(start, nil))))
 }
