@@ -6,6 +6,7 @@ require (
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/rs/zerolog v1.35.1
 	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0
 )
 
 require (

@@ -19,10 +19,9 @@ without Unicode normalization. Passwords the password package refuses (empty,
 shorter than 8 characters, over 72 bytes, a NUL byte) are refused with its
 error, and so is input of more than one line. The password is never printed.
 
-keycard cannot turn terminal echo off without a dependency: when stdin is a
-terminal the password is VISIBLE as you type it. To keep it off the screen,
-let the shell read it and pipe it (printf is a shell builtin, so the password
-does not show in the process list either):
+When stdin is a terminal, hash prompts for the password and reads it with
+echo turned off. From a script, pipe it (printf is a shell builtin, so the
+password does not show in the process list):
 
   read -rs pw && printf '%%s\n' "$pw" | keycard hash; unset pw
 
@@ -58,10 +57,22 @@ func runHash(p *proc, args []string) int {
 		return p.usageError(fs, "-cost: %v", err)
 	}
 
-	if p.terminal {
-		fmt.Fprint(p.stderr, "keycard hash: the password will be VISIBLE as you type (see 'keycard hash -h' to avoid that).\nPassword: ")
+	var pw []byte
+	switch {
+	case p.readNoEcho != nil:
+		fmt.Fprint(p.stderr, "Password: ")
+		pw, err = p.readNoEcho()
+		fmt.Fprintln(p.stderr)
+		if err == nil && len(pw) > maxPasswordInput {
+			clear(pw)
+			pw, err = nil, fmt.Errorf("%w: the input is over %d bytes", password.ErrTooLong, maxPasswordInput)
+		}
+	case p.terminal:
+		fmt.Fprint(p.stderr, "keycard hash: echo cannot be turned off here; the password will be VISIBLE as you type.\nPassword: ")
+		pw, err = readPassword(p.stdin, true)
+	default:
+		pw, err = readPassword(p.stdin, false)
 	}
-	pw, err := readPassword(p.stdin, p.terminal)
 	defer clear(pw)
 	if err != nil {
 		return p.fail(fs, err)

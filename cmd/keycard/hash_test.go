@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/keycard-go/keycard/password"
 )
@@ -18,7 +19,7 @@ func TestHash(t *testing.T) {
 	hashRE := `\$2a\$10\$[./A-Za-z0-9]{53}\n`
 	runCases(t, []cliCase{
 		{name: "-h", args: []string{"hash", "-h"}, wantCode: exitOK,
-			wantStdout: []string{"Usage: keycard hash", "-cost", "VISIBLE", "read -rs pw", "Examples:", "Exit status"}},
+			wantStdout: []string{"Usage: keycard hash", "-cost", "echo turned off", "read -rs pw", "Examples:", "Exit status"}},
 		{name: "cost too low", args: []string{"hash", "-cost", "4"}, stdin: pw, wantCode: exitUsage,
 			wantStderr: []string{"-cost: password: invalid cost"}},
 		{name: "cost not a number", args: []string{"hash", "-cost", "high"}, stdin: pw, wantCode: exitUsage,
@@ -100,5 +101,33 @@ func TestReadPassword_readError(t *testing.T) {
 		if _, err := readPassword(iotest.ErrReader(boom), terminal); !errors.Is(err, boom) {
 			t.Errorf("terminal=%v: got %v, want %v", terminal, err, boom)
 		}
+	}
+}
+
+// TestHashNoEcho: on a real terminal the password is read through readNoEcho (echo off), with a
+// prompt on stderr, and never printed.
+func TestHashNoEcho(t *testing.T) {
+	const pw = "correct horse battery staple"
+	var stdout, stderr strings.Builder
+	code := run([]string{"hash", "-cost", testCost}, &proc{
+		stdin:      strings.NewReader("must not be read"),
+		stdout:     &stdout,
+		stderr:     &stderr,
+		terminal:   true,
+		now:        time.Now,
+		readNoEcho: func() ([]byte, error) { return []byte(pw), nil },
+	})
+	if code != exitOK {
+		t.Fatalf("exit status: got %d, want %d (stderr %q)", code, exitOK, stderr.String())
+	}
+	if got := stderr.String(); got != "Password: \n" {
+		t.Errorf("stderr: got %q, want the prompt only", got)
+	}
+	hash := strings.TrimSpace(stdout.String())
+	if err := password.Verify(context.Background(), hash, []byte(pw)); err != nil {
+		t.Errorf("printed hash does not verify the password read without echo: %v", err)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), pw) {
+		t.Error("the password was printed")
 	}
 }

@@ -53,11 +53,8 @@
 // bytes, a NUL byte) are refused with its error, and so is input of more than
 // one line.
 //
-// keycard has no dependency that can turn terminal echo off, so when stdin is
-// a terminal hash says so on stderr before reading: the password is visible as
-// it is typed. To keep it off the screen, read it with the shell and pipe it:
-//
-//	read -rs pw && printf '%s\n' "$pw" | keycard hash; unset pw
+// When stdin is a terminal, hash prompts on stderr and reads the password with
+// echo turned off (golang.org/x/term), so it never shows on the screen.
 //
 // # inspect
 //
@@ -97,16 +94,22 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], &proc{
+	p := &proc{
 		stdin:    os.Stdin,
 		stdout:   os.Stdout,
 		stderr:   os.Stderr,
 		terminal: isTerminal(os.Stdin),
 		now:      time.Now,
-	}))
+	}
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		p.readNoEcho = func() ([]byte, error) { return term.ReadPassword(fd) }
+	}
+	os.Exit(run(os.Args[1:], p))
 }
 
 // Exit statuses.
@@ -122,8 +125,11 @@ type proc struct {
 	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
-	terminal bool             // stdin is a terminal (hash warns that input is echoed)
-	now      func() time.Time // the clock for inspect's times and verification, and keygen's kid
+	terminal bool // stdin is a terminal: read one line, not all of it
+	// readNoEcho reads one line from the terminal with echo off; nil when stdin
+	// is no terminal or echo cannot be turned off (hash then warns).
+	readNoEcho func() ([]byte, error)
+	now        func() time.Time // the clock for inspect's times and verification, and keygen's kid
 }
 
 // command is one subcommand.
