@@ -22,9 +22,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -533,3 +538,211 @@ func TestAttackClaims(t *testing.T) {
 	}
 	noSecrets(t, f.logs.String()+strict.logs.String(), string(testSecret), b64.EncodeToString([]byte(claimsAt(start, nil))))
 }
+
+// TestAttackCookieSize: oversized cookies are refused before any decoding, without a 5xx.
+func TestAttackCookieSize(t *testing.T) {
+	f := newFixture(t)
+	valid, _ := f.issue(t)
+	var cases []hostileCase
+	for _, n := range []int{8 << 10, 8<<10 + 1, 64 << 10, 1 << 20} {
+		want := token.ErrTooLarge
+		if n <= 8<<10 {
+			want = middleware.ErrInvalidSession // at the bound: read, and refused for what it is
+		}
+		cases = append(cases,
+			hostileCase{fmt.Sprintf("%d bytes of A", n), strings.Repeat("A", n), want},
+			hostileCase{fmt.Sprintf("valid token padded to %d bytes", n), valid + strings.Repeat("A", n-len(valid)), want},
+			hostileCase{fmt.Sprintf("%d bytes of dots", n), strings.Repeat(".", n), want},
+		)
+	}
+	refuse(t, f, cases)
+	noSecrets(t, f.logs.String(), valid)
+}
+
+// TestAttackCookieTossing: several cookies with the session's name, as a sibling subdomain or
+// a man in the middle on plain HTTP can plant for names without the __Host- prefix (the
+// default name has it; WithInsecureCookie and WithCookieName can drop it).
+//
+// What wins: a single valid session among invalid cookies, whatever the order; two valid
+// cookies of one session are one session. Two valid sessions are ambiguous and refused, so a
+// planted session can never silently replace the user's own nor join it; more than four
+// cookies with the name are refused unread. Neither refusal clears the cookie (clearing ours
+// cannot remove one planted under another Domain or Path).
+func TestAttackCookieTossing(t *testing.T) {
+	f := newFixture(t)
+	mine, _ := f.issue(t)
+	theirs, _, err := f.codec.Issue("attacker", User{Email: "mallory@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(time.Minute)
+	mineLater, _ := f.issue(t) // another session of the same user
+	renewed, _, err := f.codec.Renew(must(f.codec.Verify(mine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := func(vals ...string) string {
+		for i, v := range vals {
+			vals[i] = cookieHeader(v)
+		}
+		return strings.Join(vals, "; ")
+	}
+	tests := []struct {
+		name   string
+		cookie string
+		status int
+		want   error  // nil: the session below
+		body   string // for 200
+	}{
+		{"junk before mine", c("junk", mine), 200, nil, "hello alice@example.com"},
+		{"mine before junk", c(mine, "junk"), 200, nil, "hello alice@example.com"},
+		{"expired-looking forgery before mine", c(signed(claimsAt(start.Add(-2*time.Hour), nil)), mine), 200, nil, "hello alice@example.com"},
+		{"mine and its renewal", c(mine, renewed), 200, nil, "hello alice@example.com"},
+		{"attacker's session before mine", c(theirs, mine), 401, middleware.ErrAmbiguous, ""},
+		{"attacker's session after mine", c(mine, theirs), 401, middleware.ErrAmbiguous, ""},
+		{"two sessions of mine", c(mine, mineLater), 401, middleware.ErrAmbiguous, ""},
+		{"attacker's session alone", c(theirs), 200, nil, "hello mallory@example.com"},
+		{"five cookies, mine last", c("a", "b", "c", "d", mine), 401, middleware.ErrAmbiguous, ""},
+		{"five copies of mine", c(mine, mine, mine, mine, mine), 401, middleware.ErrAmbiguous, ""},
+		{"a thousand cookies", c(slices.Repeat([]string{"x"}, 1000)...), 401, middleware.ErrAmbiguous, ""},
+		{"in two Cookie headers", cookieHeader(theirs) + "\n" + cookieHeader(mine), 401, middleware.ErrAmbiguous, ""},
+		{"name in another case", "__host-session=" + theirs + "; " + cookieHeader(mine), 200, nil, "hello alice@example.com"},
+		{"name with a space", "__Host-session =" + theirs + "; " + cookieHeader(mine), 200, nil, "hello alice@example.com"},
+		{"name without the prefix", "session=" + theirs + "; " + cookieHeader(mine), 200, nil, "hello alice@example.com"},
+	}
+	h := f.sessions.RequireSession(protected)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/api/me", nil)
+			for _, line := range strings.Split(tt.cookie, "\n") {
+				req.Header.Add("Cookie", line)
+			}
+			rec := serve(h, req)
+			if rec.Code != tt.status || (tt.body != "" && rec.Body.String() != tt.body) {
+				t.Fatalf("got %d %q, want %d %q", rec.Code, truncate(rec.Body.String()), tt.status, tt.body)
+			}
+			if _, err := f.sessions.Current(req); tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("Current: %v, want %v", err, tt.want)
+			}
+			if c, ok := setCookie(rec); ok && c.MaxAge < 0 && tt.want == middleware.ErrAmbiguous {
+				t.Errorf("an ambiguous request cleared the cookie")
+			}
+		})
+	}
+	noSecrets(t, f.logs.String(), mine, theirs, mineLater, renewed)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestAttackLoginEnumeration: an unknown account and a wrong password give the same status,
+// headers and body, in both formats, also for passwords bcrypt cannot take. The timing side is
+// BenchmarkLoginUnknownUser against BenchmarkLoginWrongPassword.
+func TestAttackLoginEnumeration(t *testing.T) {
+	f := newFixture(t)
+	h := f.sessions.LoginHandler(passwordAuth(t))
+	for _, pw := range []string{"not the password", strings.Repeat("p", 73), demoPassword[:8] + "\x00" + demoPassword[8:]} {
+		for _, kind := range []string{"form", "json"} {
+			t.Run(kind+"/"+strconv.Itoa(len(pw)), func(t *testing.T) {
+				do := func(email string) *httptest.ResponseRecorder {
+					var req *http.Request
+					if kind == "json" {
+						req = jsonLogin(`{"email":` + jsonString(email) + `,"password":` + jsonString(pw) + `}`)
+					} else {
+						req = formLogin(url.Values{"email": {email}, "password": {pw}})
+					}
+					req.RemoteAddr = "198.51.100." + strconv.Itoa(len(pw)) + ":1" // a fresh throttle count
+					if kind == "json" {
+						req.RemoteAddr = "198.51.100." + strconv.Itoa(100+len(pw)) + ":1"
+					}
+					return serve(h, req)
+				}
+				unknown, wrong := do("nobody@example.com"), do(demoEmail)
+				if unknown.Code != 401 || wrong.Code != 401 {
+					t.Fatalf("status: unknown %d, wrong %d; want 401 both", unknown.Code, wrong.Code)
+				}
+				if !maps.EqualFunc(unknown.Header(), wrong.Header(), slices.Equal) {
+					t.Errorf("headers differ:\nunknown: %v\nwrong:   %v", unknown.Header(), wrong.Header())
+				}
+				ub := strings.ReplaceAll(unknown.Body.String(), "nobody@example.com", "X")
+				wb := strings.ReplaceAll(wrong.Body.String(), demoEmail, "X")
+				if ub != wb {
+					t.Errorf("bodies differ:\nunknown: %q\nwrong:   %q", ub, wb)
+				}
+			})
+		}
+	}
+	hash, _ := demoHash()
+	noSecrets(t, f.logs.String(), demoPassword, "not the password", hash, demoEmail)
+}
+
+// TestAttackLoginBodies: hostile login bodies never start a session and never answer 5xx.
+func TestAttackLoginBodies(t *testing.T) {
+	f := newFixture(t)
+	h := f.sessions.LoginHandler(fakeAuth)
+	big := strings.Repeat("x", 1<<20)
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+	}{
+		{"form 1 MiB", "application/x-www-form-urlencoded", "email=" + demoEmail + "&password=" + big, 413},
+		{"form 1 MiB of fields", "application/x-www-form-urlencoded", strings.Repeat("a=b&", 1<<18), 413},
+		{"json 1 MiB", "application/json", `{"email":"` + demoEmail + `","password":"` + big + `"}`, 413},
+		{"json 1 MiB of whitespace", "application/json", strings.Repeat(" ", 1<<20) + `{}`, 413},
+		{"json one byte over the limit", "application/json", `{"email":"` + demoEmail + `","password":"` + demoPassword + `","x":"` + strings.Repeat("x", middleware.DefaultMaxLoginBody) + `"}`, 413},
+		{"json deep nesting", "application/json", strings.Repeat("[", 4000), 400},
+		{"json email a number", "application/json", `{"email":1,"password":"` + demoPassword + `"}`, 400},
+		{"json email an array", "application/json", `{"email":["` + demoEmail + `"],"password":"` + demoPassword + `"}`, 400},
+		{"json email an object", "application/json", `{"email":{"$ne":""},"password":"` + demoPassword + `"}`, 400},
+		{"json password true", "application/json", `{"email":"` + demoEmail + `","password":true}`, 400},
+		{"json password null", "application/json", `{"email":"` + demoEmail + `","password":null}`, 400},
+		{"json next a number", "application/json", `{"email":"` + demoEmail + `","password":"` + demoPassword + `","next":1}`, 400},
+		{"json duplicate email", "application/json", `{"email":"bob@example.com","email":"` + demoEmail + `","password":"` + demoPassword + `"}`, 400},
+		{"json duplicate password", "application/json", `{"email":"` + demoEmail + `","password":"x","password":"` + demoPassword + `"}`, 400},
+		{"json escaped duplicate", "application/json", `{"email":"` + demoEmail + `","\u0070assword":"x","password":"` + demoPassword + `"}`, 400},
+		{"json not an object", "application/json", `"` + demoEmail + `"`, 400},
+		{"json null", "application/json", `null`, 400},
+		{"json empty", "application/json", ``, 400},
+		{"json two objects", "application/json", `{"email":"` + demoEmail + `","password":"` + demoPassword + `"}{}`, 400},
+		{"json invalid UTF-8 password (decoded as U+FFFD)", "application/json", "{\"email\":\"" + demoEmail + "\",\"password\":\"\xff\xfe\"}", 401},
+		{"json email with NUL", "application/json", `{"email":"` + demoEmail + `\u0000","password":"` + demoPassword + `"}`, 400},
+		{"json email with CRLF", "application/json", `{"email":"` + demoEmail + `\r\nX-Injected: 1","password":"` + demoPassword + `"}`, 400},
+		{"json email 321 bytes", "application/json", `{"email":"` + strings.Repeat("a", 321) + `","password":"` + demoPassword + `"}`, 400},
+		{"json password 1025 bytes", "application/json", `{"email":"` + demoEmail + `","password":"` + strings.Repeat("p", 1025) + `"}`, 400},
+		{"json password 73 bytes", "application/json", `{"email":"` + demoEmail + `","password":"` + strings.Repeat("p", 73) + `"}`, 401},
+		{"json password with NUL after the right one", "application/json", `{"email":"` + demoEmail + `","password":"` + demoPassword + `\u0000"}`, 401},
+		{"json email in another case is another key", "application/json", `{"EMAIL":"` + demoEmail + `","password":"` + demoPassword + `"}`, 400},
+		{"form duplicate password", "application/x-www-form-urlencoded", "email=" + demoEmail + "&password=x&password=" + url.QueryEscape(demoPassword), 400},
+		{"form bad escape", "application/x-www-form-urlencoded", "email=%zz&password=x", 400},
+		{"form with a semicolon separator", "application/x-www-form-urlencoded", "email=" + demoEmail + ";password=" + url.QueryEscape(demoPassword), 400},
+		{"multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n" + demoEmail + "\r\n--x--\r\n", 415},
+		{"text/plain", "text/plain", "email=" + demoEmail + "&password=" + demoPassword, 415},
+		{"no content type", "", `{"email":"` + demoEmail + `","password":"` + demoPassword + `"}`, 415},
+		{"content type with junk", "application/json; ;;", `{}`, 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/login", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.contentType)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			req.RemoteAddr = "203.0.113.7:1"
+			rec := serve(h, req)
+			if rec.Code != tt.status {
+				t.Errorf("got %d %q, want %d", rec.Code, truncate(rec.Body.String()), tt.status)
+			}
+			if _, ok := setCookie(rec); ok {
+				t.Error("a session was started")
+			}
+		})
+	}
+	noSecrets(t, f.logs.String(), demoPassword, demoEmail)
+}
+
+// jsonString is s as a JSON string.
+func jsonString(s string) string { return string(must(json.Marshal(s))) }

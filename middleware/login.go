@@ -261,26 +261,37 @@ func readForm(r *http.Request) (map[string]string, error) {
 	return fields, nil
 }
 
-// readJSON reads a JSON object of string fields; anything else is malformed.
+// readJSON reads a JSON object of string fields; anything else is malformed. A field given
+// twice is malformed too, as in readForm: encoding/json would silently keep the last one, while
+// a proxy or a logger in front of us may read the first.
 func readJSON(body io.Reader) (map[string]string, error) {
 	dec := json.NewDecoder(body)
-	var raw map[string]json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
+	if tok, err := dec.Token(); err != nil {
 		return nil, err
+	} else if tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
 	}
-	if dec.More() {
-		return nil, errors.New("trailing data")
+	fields := make(map[string]string, 4)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		if _, dup := fields[name]; dup {
+			return nil, errors.New("field repeated")
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("field is not a string: %w", err)
+		}
+		fields[name] = v
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("trailing data")
-	}
-	fields := make(map[string]string, len(raw))
-	for k, v := range raw {
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fmt.Errorf("field is not a string")
-		}
-		fields[k] = s
 	}
 	return fields, nil
 }
