@@ -35,6 +35,13 @@ type Account[T any] struct {
 	Subject      token.Subject // the session's subject, such as the user's ID
 	PasswordHash string        // the stored bcrypt hash
 	Payload      T             // the session payload, such as the user's e-mail and name
+
+	// Rehash, when set, is called after a successful login whose stored hash uses another
+	// cost than the hasher's ([password.Hasher.NeedsRehash]), with a new hash of the same
+	// password to store in its place: the only moment the plaintext is at hand. Its error does
+	// not fail the login; the next login tries again. A password the hasher no longer accepts
+	// (shorter than today's minimum, say) is not rehashed.
+	Rehash func(ctx context.Context, newHash string) error
 }
 
 // PasswordAuthenticator returns an [Authenticator] that finds the account with find and checks
@@ -60,6 +67,11 @@ func PasswordAuthenticator[T any](h *password.Hasher, find func(ctx context.Cont
 		}
 		switch err := h.Verify(ctx, acct.PasswordHash, pw); {
 		case err == nil:
+			if acct.Rehash != nil && h.NeedsRehash(acct.PasswordHash) {
+				if fresh, err := h.Hash(ctx, pw); err == nil {
+					_ = acct.Rehash(ctx, fresh)
+				}
+			}
 			return acct.Subject, acct.Payload, nil
 		case errors.Is(err, password.ErrBusy):
 			return "", zero, err
@@ -136,7 +148,7 @@ type loginRequest struct {
 func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authenticator[T]) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed")
+		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed")
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -421,3 +421,41 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	parts := strings.Split(raw, ".")
 	noSecrets(t, logs, raw, parts[1], parts[2], demoPassword, hash, hash[7:], string(testSecret), demoEmail)
 }
+
+// TestPasswordAuthenticatorRehash: a hash of an older cost is replaced at the next successful
+// login, through Account.Rehash; a current one is left alone.
+func TestPasswordAuthenticatorRehash(t *testing.T) {
+	ctx := context.Background()
+	old, err := password.New(password.WithCost(password.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := password.New(password.WithCost(password.MinCost + 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := old.Hash(ctx, []byte(demoPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rehashed := 0
+	auth := middleware.PasswordAuthenticator(current, func(ctx context.Context, id string) (middleware.Account[User], error) {
+		return middleware.Account[User]{Subject: "user-1", PasswordHash: stored, Payload: alice,
+			Rehash: func(ctx context.Context, fresh string) error {
+				rehashed++
+				stored = fresh
+				return nil
+			}}, nil
+	})
+	for i := range 2 {
+		if _, _, err := auth(ctx, demoEmail, []byte(demoPassword)); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+	}
+	if rehashed != 1 || current.NeedsRehash(stored) {
+		t.Errorf("rehash calls: got %d, want 1 with a hash at the current cost", rehashed)
+	}
+	if _, _, err := auth(ctx, demoEmail, []byte("wrong password")); !errors.Is(err, middleware.ErrBadCredentials) {
+		t.Errorf("wrong password after rehash: got %v, want ErrBadCredentials", err)
+	}
+}

@@ -15,12 +15,12 @@ func (s *Sessions[T]) LogoutHandler() http.Handler {
 	return s.protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed")
+			writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed")
 			return
 		}
 		if err := s.End(w, r); err != nil {
 			s.logger(r).Error().Err(err).Str("event", "logout_error").Msg("keycard: could not revoke session at logout")
-			writeJSONError(w, http.StatusServiceUnavailable, "unavailable")
+			writeError(w, r, http.StatusServiceUnavailable, "unavailable")
 			return
 		}
 		s.logger(r).Info().Str("event", "logout").Msg("keycard: logout")
@@ -40,7 +40,7 @@ func (s *Sessions[T]) protect(h http.Handler) http.Handler {
 			s.logger(r).Warn().Str("event", "cross_origin_rejected").Str("path", r.URL.Path).
 				Msg("keycard: cross-origin request rejected")
 			w.Header().Set("Cache-Control", "no-store")
-			writeJSONError(w, http.StatusForbidden, "cross_origin")
+			writeError(w, r, http.StatusForbidden, "cross_origin")
 			return
 		}
 		h.ServeHTTP(w, r)

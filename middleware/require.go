@@ -201,15 +201,13 @@ func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]
 }
 
 // logOutcome records a rejected session. A missing cookie is routine (anonymous visitors) and
-// logged at debug level only.
+// not logged.
 func (s *Sessions[T]) logOutcome(r *http.Request, st *state[T]) {
-	if st.err == nil {
+	if st.err == nil || errors.Is(st.err, ErrNoSession) {
 		return
 	}
 	level := zerolog.WarnLevel
 	switch {
-	case errors.Is(st.err, ErrNoSession):
-		level = zerolog.DebugLevel
 	case errors.Is(st.err, token.ErrExpired), errors.Is(st.err, ErrSessionEnded):
 		level = zerolog.InfoLevel
 	case errors.Is(st.err, ErrStoreUnavailable):

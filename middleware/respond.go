@@ -75,6 +75,20 @@ func wantsJSON(r *http.Request) bool {
 	return !acceptsHTML(r)
 }
 
+// writeError answers a failed login, logout or cross-origin check: {"error": code} for scripts,
+// the status text for browsers submitting a form.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code string) {
+	if wantsJSON(r) {
+		writeJSONError(w, status, code)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(http.StatusText(status) + "\n"))
+}
+
 // writeJSONError writes {"error": code}. code is one of the package's fixed strings, never
 // anything taken from the request or from an error.
 func writeJSONError(w http.ResponseWriter, status int, code string) {

@@ -118,6 +118,10 @@ func (s *Sessions[T]) buildCookie() error {
 	return nil
 }
 
+// CookieName returns the session cookie's name: [DefaultCookieName] unless [WithCookieName]
+// set another, or "session" with [WithInsecureCookie].
+func (s *Sessions[T]) CookieName() string { return s.cookie.Name }
+
 // Codec returns the token codec the sessions were built with.
 func (s *Sessions[T]) Codec() *token.Codec[T] { return s.codec }
 
