@@ -184,3 +184,13 @@ func decodeSegment(b64 *base64.Encoding, s string) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// decodeSegmentTo is decodeSegment for a segment held in src, decoding into
+// the capacity of dst (which must hold b64.DecodedLen(len(src)) bytes).
+func decodeSegmentTo(b64 *base64.Encoding, dst, src []byte) ([]byte, error) {
+	n, err := b64.Decode(dst[:b64.DecodedLen(len(src))], src)
+	if err != nil || b64.EncodedLen(n) != len(src) {
+		return nil, fmt.Errorf("bad base64url")
+	}
+	return dst[:n:n], nil
+}

@@ -39,8 +39,9 @@ type Key struct {
 
 // keyMaterial is the raw key. sign is nil for verify-only keys.
 type keyMaterial struct {
-	sign   any // []byte, ed25519.PrivateKey, *ecdsa.PrivateKey or *rsa.PrivateKey
-	verify any // []byte, ed25519.PublicKey, *ecdsa.PublicKey or *rsa.PublicKey
+	sign   any          // []byte, ed25519.PrivateKey, *ecdsa.PrivateKey or *rsa.PrivateKey
+	verify any          // []byte, ed25519.PublicKey, *ecdsa.PublicKey or *rsa.PublicKey
+	mac    *macVerifier // HMAC keys only: Verify's allocation-free check
 }
 
 // hide wraps m in a closure (see Key.m).
@@ -111,7 +112,7 @@ func material(alg Algorithm, raw any) (*keyMaterial, error) {
 			return nil, fmt.Errorf("%w: %s needs a secret of at least %d bytes, got %d", ErrInvalidKey, alg, n, len(b))
 		}
 		secret := append([]byte(nil), b...)
-		return &keyMaterial{sign: secret, verify: secret}, nil
+		return &keyMaterial{sign: secret, verify: secret, mac: newMACVerifier(alg, secret)}, nil
 
 	case EdDSA:
 		switch k := raw.(type) {

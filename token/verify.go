@@ -61,19 +61,30 @@ func (c *Codec[T]) Verify(token string) (*Claims[T], error) {
 	if key == nil {
 		return nil, classifyHeader(h, ks, c.b64)
 	}
-	sig, err := decodeSegment(c.b64, s)
+	// One buffer for the token's bytes and the decoded signature and
+	// payload: the signing input is the header and payload segments as they
+	// are on the wire (RFC 7515 section 5.2).
+	buf := make([]byte, len(token), len(token)+c.b64.DecodedLen(len(s))+c.b64.DecodedLen(len(p)))
+	copy(buf, token)
+	input := buf[:len(h)+1+len(p)]
+	at := len(token) // where the decoded bytes go
+	sig, err := decodeSegmentTo(c.b64, buf[at:at], buf[len(input)+1:])
 	if err != nil {
 		return nil, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
 	}
-	// The signing input is the header and payload segments as they are on
-	// the wire (RFC 7515 section 5.2), verified with the key's pinned
-	// algorithm only, by jwx's built-in verifiers (jwsbb does not consult
-	// jws's global registry of custom verifiers).
-	if err := jwsbb.Verify(key.m().verify, string(key.alg), []byte(token[:len(h)+1+len(p)]), sig); err != nil {
+	// Verified with the key's pinned algorithm only: HMAC by the standard
+	// library (hmac.go), the others by jwx's built-in verifiers (jwsbb does
+	// not consult jws's global registry of custom verifiers).
+	if m := key.m(); m.mac != nil {
+		if !m.mac.verify(input, sig) {
+			return nil, fmt.Errorf("%w: HMAC mismatch", ErrSignature)
+		}
+	} else if err := jwsbb.Verify(m.verify, string(key.alg), input, sig); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 
-	payload, err := decodeSegment(c.b64, p)
+	at += len(sig)
+	payload, err := decodeSegmentTo(c.b64, buf[at:at], input[len(h)+1:])
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 	}
