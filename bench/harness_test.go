@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // discard is a ResponseWriter that keeps only the status, so that the benchmarks measure the
@@ -56,6 +57,7 @@ func serveLoop(b *testing.B, h http.Handler, lines [][]string) {
 	w := &discard{h: http.Header{}}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0, cpuOK := cpuTime()
 	for i := range b.N {
 		base.Header["Cookie"] = lines[i%len(lines)]
 		r := new(http.Request)
@@ -66,6 +68,14 @@ func serveLoop(b *testing.B, h http.Handler, lines [][]string) {
 		if w.code != statusOK {
 			b.Fatalf("request %d: status %d, want %d", i, w.code, statusOK)
 		}
+	}
+	reportCPU(b, cpu0, cpuOK)
+}
+
+// reportCPU adds the metric cpu-ns/op: process CPU time per iteration since cpu0.
+func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
+	if cpu1, ok1 := cpuTime(); ok && ok1 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
 
