@@ -199,3 +199,17 @@ func (l *loopbackListener) accepted(t *testing.T) int {
 		n++
 	}
 }
+
+// newRevocationFixture is newFixture with an in-memory revocation store on the fixture's clock,
+// stored in *store when store is not nil.
+func newRevocationFixture(t testing.TB, store **middleware.MemoryRevocation, opts ...middleware.Option) *fixture {
+	t.Helper()
+	var clk *clock
+	m := middleware.NewMemoryRevocation(func() time.Time { return clk.Now() })
+	if store != nil {
+		*store = m
+	}
+	f := newFixture(t, append([]middleware.Option{middleware.WithRevocation(m)}, opts...)...)
+	clk = f.clk
+	return f
+}

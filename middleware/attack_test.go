@@ -746,3 +746,363 @@ func TestAttackLoginBodies(t *testing.T) {
 
 // jsonString is s as a JSON string.
 func jsonString(s string) string { return string(must(json.Marshal(s))) }
+
+// TestAttackOpenRedirect: after a successful login the form handler redirects to next, from the
+// body or the query. Whatever next holds, the Location header must stay on this origin, carry
+// no CR, LF or other control character, and never hold a backslash (browsers read "\" as "/").
+func TestAttackOpenRedirect(t *testing.T) {
+	f := newFixture(t)
+	h := f.sessions.LoginHandler(fakeAuth)
+	corpus := []string{
+		"//evil.example", "///evil.example", "////evil.example", `/\evil.example`, `\/evil.example`, `\\evil.example`,
+		"https://evil.example", "http:evil.example", "https:/evil.example", "HTTPS://evil.example",
+		"javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+		"/%2F%2Fevil.example", "%2F%2Fevil.example", "/%2f%2fevil.example", "/%5Cevil.example", "/%5C%5Cevil.example",
+		"/%252F%252Fevil.example", "/%25252F%25252Fevil.example", "/%2525252F%2525252Fevil.example",
+		"/\r\nSet-Cookie: a=b", "/%0d%0aSet-Cookie:%20a=b", "/%0D%0ALocation:%20https://evil.example", "/x\nhttps://evil.example",
+		"/\t/evil.example", "/%09/evil.example", "\t//evil.example", "/ /evil.example",
+		"/.//evil.example", "/./evil.example/..//x", "/%2e//evil.example", "/x/..//evil.example", "/x/%2e%2e//evil.example",
+		"/\x00//evil.example", "/%00//evil.example", "/\x7f/evil.example",
+		"evil.example", ".evil.example", "@evil.example", "/@evil.example", "//user@evil.example", "/x#//evil.example",
+		"//evil.example%2F..", "/\u3002/evil.example", "/\uff0f\uff0fevil.example", "/\u2044\u2044evil.example",
+		"", "/", strings.Repeat("/a", 2000),
+	}
+	base := must(url.Parse("https://app.example/login"))
+	for i, next := range corpus {
+		for _, via := range []string{"body", "query"} {
+			t.Run(fmt.Sprintf("%d/%s", i, via), func(t *testing.T) {
+				form := url.Values{"email": {demoEmail}, "password": {demoPassword}}
+				var req *http.Request
+				if via == "body" {
+					form.Set("next", next)
+					req = formLogin(form)
+				} else {
+					req = formLogin(form)
+					req.URL.RawQuery = "next=" + url.QueryEscape(next)
+				}
+				rec := serve(h, req)
+				if rec.Code != 303 {
+					t.Fatalf("next %q: got %d, want 303", next, rec.Code)
+				}
+				locs := rec.Header().Values("Location")
+				if len(locs) != 1 {
+					t.Fatalf("next %q: %d Location headers", next, len(locs))
+				}
+				loc := locs[0]
+				if strings.ContainsFunc(loc, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+					t.Fatalf("next %q: Location %q holds a control character or a backslash", next, loc)
+				}
+				if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
+					t.Fatalf("next %q: Location %q is not a local path", next, loc)
+				}
+				u, err := url.Parse(loc)
+				if err != nil {
+					t.Fatalf("next %q: Location %q does not parse", next, loc)
+				}
+				if got := base.ResolveReference(u); got.Host != "app.example" || got.Scheme != "https" {
+					t.Fatalf("next %q: Location %q leads to %s", next, loc, got)
+				}
+				for k := range rec.Header() {
+					if k != "Location" && k != "Set-Cookie" && k != "Cache-Control" && k != "Vary" && k != "Content-Type" {
+						t.Errorf("next %q: unexpected header %q", next, k)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestAttackCrossSite: login and logout refuse cross-site requests (login CSRF, forced logout)
+// and state-changing GETs, without touching the session.
+func TestAttackCrossSite(t *testing.T) {
+	f := newRevocationFixture(t, nil)
+	raw, _ := f.issue(t)
+	login, logout := f.sessions.LoginHandler(fakeAuth), f.sessions.LogoutHandler()
+	creds := url.Values{"email": {demoEmail}, "password": {demoPassword}}
+	tests := []struct {
+		name    string
+		h       http.Handler
+		method  string
+		headers map[string]string
+		status  int
+	}{
+		{"login cross-site", login, "POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"login same-site other origin", login, "POST", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"login foreign Origin", login, "POST", map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"}, 403},
+		{"login Origin null", login, "POST", map[string]string{"Sec-Fetch-Site": "", "Origin": "null"}, 403},
+		{"login by GET", login, "GET", nil, 405},
+		{"logout cross-site", logout, "POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"logout foreign Origin", logout, "POST", map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"}, 403},
+		{"logout by GET (an image tag)", logout, "GET", map[string]string{"Sec-Fetch-Site": "cross-site"}, 405},
+		{"logout by GET same-origin", logout, "GET", nil, 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := formLogin(creds)
+			req.Method = tt.method
+			req.Host = "app.example"
+			req.Header.Set("Cookie", cookieHeader(raw))
+			for k, v := range tt.headers {
+				if v == "" {
+					req.Header.Del(k)
+				} else {
+					req.Header.Set(k, v)
+				}
+			}
+			rec := serve(tt.h, req)
+			if rec.Code != tt.status {
+				t.Fatalf("got %d, want %d", rec.Code, tt.status)
+			}
+			if rec.Header().Get("Set-Cookie") != "" {
+				t.Error("a refused request set or cleared the session cookie")
+			}
+		})
+	}
+	// The session survived every refused logout.
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(raw))
+	if rec := serve(f.sessions.RequireSession(protected), req); rec.Code != 200 {
+		t.Errorf("after refused logouts: got %d, want 200", rec.Code)
+	}
+	noSecrets(t, f.logs.String(), raw, demoPassword)
+}
+
+// TestAttackUnauthorizedResponse: what a request without a session gets back holds nothing
+// from the request but a safe, escaped next=, whatever the path.
+func TestAttackUnauthorizedResponse(t *testing.T) {
+	f := newFixture(t)
+	h := f.sessions.RequireSession(protected)
+	for _, target := range []string{
+		"//evil.example/", "/%2F%2Fevil.example", "/x%0d%0aSet-Cookie:%20a=b", "/x?y=%0d%0aX:1",
+		`/x"%20realm="evil`, "/%5Cevil.example", "/" + strings.Repeat("a", 3000),
+	} {
+		for _, mode := range []string{"navigate", "htmx", "api"} {
+			t.Run(mode+" "+truncate(target), func(t *testing.T) {
+				req := httptest.NewRequest("GET", target, nil)
+				req.Header.Set("Cookie", cookieHeader("forged.token.value"))
+				switch mode {
+				case "navigate":
+					req.Header.Set("Sec-Fetch-Mode", "navigate")
+				case "htmx":
+					req.Header.Set("HX-Request", "true")
+				}
+				rec := serve(h, req)
+				if rec.Code >= 500 {
+					t.Fatalf("got %d", rec.Code)
+				}
+				for k, vs := range rec.Header() {
+					for _, v := range vs {
+						if strings.ContainsAny(v, "\r\n\\") || strings.Contains(v, "//evil") || strings.Contains(v, "forged") ||
+							(k != "Www-Authenticate" && strings.Contains(v, `"`)) {
+							t.Errorf("header %s: %q", k, v)
+						}
+					}
+				}
+				for _, k := range []string{"Location", "HX-Redirect"} {
+					if v := rec.Header().Get(k); v != "" && (!strings.HasPrefix(v, "/login") || strings.HasPrefix(v, "//")) {
+						t.Errorf("%s: %q, want the local login path", k, v)
+					}
+				}
+				if got := rec.Header().Get("WWW-Authenticate"); mode == "api" && got != `Cookie realm="keycard", form-action="/login", cookie-name="__Host-session"` {
+					t.Errorf("WWW-Authenticate: %q", got)
+				}
+			})
+		}
+	}
+}
+
+// TestAttackReplayAfterLogout: logout revokes by session ID, so a copy of the token, an older
+// token of the session and a renewed one all stop working, whichever of them logged out; the
+// verified-token cache does not keep any of them alive.
+func TestAttackReplayAfterLogout(t *testing.T) {
+	for _, logoutWith := range []string{"old", "renewed"} {
+		t.Run("logout with the "+logoutWith+" token", func(t *testing.T) {
+			var store *middleware.MemoryRevocation
+			f := newRevocationFixture(t, &store)
+			old, _ := f.issue(t)
+			h := f.sessions.RequireSession(protected)
+			get := func(tok string) *httptest.ResponseRecorder {
+				req := httptest.NewRequest("GET", "/api/me", nil)
+				req.Header.Set("Cookie", cookieHeader(tok))
+				return serve(h, req)
+			}
+			if rec := get(old); rec.Code != 200 { // now cached
+				t.Fatalf("before: got %d", rec.Code)
+			}
+			f.clk.Advance(31 * time.Minute) // past the refresh point
+			rec := get(old)
+			c, ok := setCookie(rec)
+			if rec.Code != 200 || !ok {
+				t.Fatalf("renewal: got %d, cookie %v", rec.Code, ok)
+			}
+			renewed := c.Value
+			if get(renewed).Code != 200 {
+				t.Fatal("renewed token refused before logout")
+			}
+			tok := old
+			if logoutWith == "renewed" {
+				tok = renewed
+			}
+			req := httptest.NewRequest("POST", "/logout", nil)
+			req.Header.Set("Cookie", cookieHeader(tok))
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			if rec := serve(f.sessions.LogoutHandler(), req); rec.Code != 204 && rec.Code != 303 {
+				t.Fatalf("logout: got %d", rec.Code)
+			}
+			for name, tok := range map[string]string{"old": old, "renewed": renewed} {
+				if rec := get(tok); rec.Code != 401 {
+					t.Errorf("%s token after logout: got %d, want 401", name, rec.Code)
+				}
+			}
+			// Still refused near the end of the renewed token's life.
+			f.clk.Advance(55 * time.Minute)
+			if rec := get(renewed); rec.Code != 401 {
+				t.Errorf("renewed token late after logout: got %d, want 401", rec.Code)
+			}
+			noSecrets(t, f.logs.String(), old, renewed)
+		})
+	}
+}
+
+// TestAttackCache: the verified-token cache never serves a token that a fresh verification
+// would refuse: after its key is removed, after it expires, after revocation, and not for a
+// token that differs from a cached one by a byte.
+func TestAttackCache(t *testing.T) {
+	var store *middleware.MemoryRevocation
+	f := newRevocationFixture(t, &store)
+	h := f.sessions.RequireSession(protected)
+	get := func(tok string) int {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(tok))
+		return serve(h, req).Code
+	}
+	tok, claims := f.issue(t)
+	for range 2 { // verified, then served from the cache
+		if get(tok) != 200 {
+			t.Fatal("valid token refused")
+		}
+	}
+	for _, variant := range []string{tok + "A", tok[:len(tok)-1], " " + tok, tok + "=", strings.Replace(tok, ".", "..", 1)} {
+		if code := get(variant); code != 401 {
+			t.Errorf("variant of a cached token: got %d, want 401", code)
+		}
+	}
+	// Revocation is checked on every request, cached or not.
+	if err := store.Revoke(context.Background(), claims.SessionID, f.clk.Now().Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(tok); code != 401 {
+		t.Errorf("revoked cached token: got %d, want 401", code)
+	}
+	// Expiry: cached, then past exp.
+	tok2, _ := f.issue(t)
+	if get(tok2) != 200 {
+		t.Fatal("second token refused")
+	}
+	f.clk.Advance(time.Hour + 6*time.Second) // past exp and the 5 s leeway
+	if code := get(tok2); code != 401 {
+		t.Errorf("expired cached token: got %d, want 401", code)
+	}
+	// Key removal: cached under k1, then the key set no longer has k1.
+	tok3, _ := f.issue(t)
+	if get(tok3) != 200 {
+		t.Fatal("third token refused")
+	}
+	k2, err := token.NewHMACKey("k2", token.HS256, []byte("another-secret-0123456789abcdefg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.codec.SetKeys(must(token.NewKeySet(k2))); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(tok3); code != 401 {
+		t.Errorf("cached token after its key was removed: got %d, want 401", code)
+	}
+}
+
+// TestAttackInsecureCookie: WithInsecureCookie drops Secure and the __Host- prefix (the cookie
+// is "session"), says so in the log, and a __Host-session cookie is then not read at all.
+func TestAttackInsecureCookie(t *testing.T) {
+	f := newFixture(t, middleware.WithInsecureCookie())
+	if !strings.Contains(f.logs.String(), "without Secure") {
+		t.Errorf("no warning logged for WithInsecureCookie: %q", f.logs)
+	}
+	raw, _ := f.issue(t)
+	rec := serve(f.sessions.LoginHandler(fakeAuth), formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}}))
+	var c *http.Cookie
+	for _, x := range rec.Result().Cookies() {
+		c = x
+	}
+	if c == nil || c.Name != "session" || c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("insecure cookie: got %+v", c)
+	}
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(raw))
+	if _, err := f.sessions.Current(req); !errors.Is(err, middleware.ErrNoSession) {
+		t.Errorf("__Host-session read by an insecure Sessions: %v", err)
+	}
+	// Without the prefix a planted cookie is possible; two valid sessions stay ambiguous.
+	theirs, _, _ := f.codec.Issue("attacker", User{})
+	req.Header.Set("Cookie", "session="+theirs+"; session="+raw)
+	if _, err := f.sessions.Current(req); !errors.Is(err, middleware.ErrAmbiguous) {
+		t.Errorf("planted session next to ours: %v, want ErrAmbiguous", err)
+	}
+	// The __Host- name cannot be combined with an insecure cookie.
+	if _, err := middleware.New(f.codec, middleware.WithInsecureCookie(), middleware.WithCookieName("__Host-x")); err == nil {
+		t.Error("New accepted WithInsecureCookie with a __Host- name")
+	}
+	if _, err := middleware.New(f.codec, middleware.WithInsecureCookie(), middleware.WithSameSite(http.SameSiteNoneMode)); err == nil {
+		t.Error("New accepted WithInsecureCookie with SameSite=None")
+	}
+}
+
+// TestAttackSessionFixation: a session the attacker planted before login is replaced by a
+// brand-new one and revoked; Start never reuses it.
+func TestAttackSessionFixation(t *testing.T) {
+	var store *middleware.MemoryRevocation
+	f := newRevocationFixture(t, &store)
+	planted, _, _ := f.codec.Issue("attacker", User{Email: "mallory@example.com"})
+	req := formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}})
+	req.Header.Set("Cookie", cookieHeader(planted))
+	rec := serve(f.sessions.LoginHandler(fakeAuth), req)
+	c, ok := setCookie(rec)
+	if !ok || c.Value == planted {
+		t.Fatalf("login kept the planted session (cookie %v)", ok)
+	}
+	got := must(f.codec.Verify(c.Value))
+	if got.Subject != "user-1" {
+		t.Errorf("subject after login: %q", got.Subject)
+	}
+	req = httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(planted))
+	if rec := serve(f.sessions.RequireSession(protected), req); rec.Code != 401 {
+		t.Errorf("planted session after the victim's login: got %d, want 401 (revoked)", rec.Code)
+	}
+}
+
+// noLimit is a Limiter that never throttles, for the login benchmarks.
+type noLimit struct{}
+
+func (noLimit) Hit(context.Context, string) (time.Duration, error) { return 0, nil }
+func (noLimit) Reset(context.Context, string) error                { return nil }
+
+// benchmarkLogin measures one failed form login through the HTTP handler with bcrypt
+// (passwordAuth). Compare BenchmarkLoginUnknownUser with BenchmarkLoginWrongPassword: their
+// ns/op must be within a few percent, or login timing tells who has an account.
+func benchmarkLogin(b *testing.B, email string) {
+	f := newFixture(b, middleware.WithLimiter(noLimit{}))
+	h := f.sessions.LoginHandler(passwordAuth(b))
+	body := url.Values{"email": {email}, "password": {"not the password"}}.Encode()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if rec := serve(h, req); rec.Code != 401 {
+			b.Fatalf("got %d, want 401", rec.Code)
+		}
+	}
+}
+
+func BenchmarkLoginUnknownUser(b *testing.B)   { benchmarkLogin(b, "nobody@example.com") }
+func BenchmarkLoginWrongPassword(b *testing.B) { benchmarkLogin(b, demoEmail) }
