@@ -154,15 +154,31 @@ func scanClaims(p []byte, w *wireClaims) bool {
 
 // claimField returns the index of the registered claim named exactly name,
 // -1 for a name that is none, and -2 for one that is none but case-folds to
-// one (encoding/json would match it).
+// one (encoding/json would match it). name must be ASCII (scanString's
+// plain), so that ASCII case folding is Unicode simple folding.
 func claimField(name []byte) int {
-	for f, n := range claimNames {
-		if len(name) == len(n) && string(name) == n {
-			return f
-		}
+	switch string(name) {
+	case "sub":
+		return claimSub
+	case "jti":
+		return claimJti
+	case "sid":
+		return claimSid
+	case "iss":
+		return claimIss
+	case "aud":
+		return claimAud
+	case "iat":
+		return claimIat
+	case "nbf":
+		return claimNbf
+	case "exp":
+		return claimExp
+	case "auth_time":
+		return claimAuthTime
 	}
 	for _, n := range claimNames {
-		if strings.EqualFold(string(name), n) {
+		if len(name) == len(n) && strings.EqualFold(string(name), n) {
 			return -2
 		}
 	}
