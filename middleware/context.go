@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/keycard-go/keycard/token"
 )
@@ -21,6 +22,28 @@ type state[T any] struct {
 	cookiePresent bool
 	// owner is the Sessions that computed the state; nil for [NewContext].
 	owner *Sessions[T]
+}
+
+// sessionContext is the context [Sessions.RequireSession] and [Sessions.LoadSession] give the
+// next handler: its parent with the request's session state under [sessionKey], as
+// [context.WithValue] would make it, but in one allocation with the state. Everything else
+// (deadline, cancellation, other values) is the parent's.
+type sessionContext[T any] struct {
+	context.Context
+	st state[T]
+}
+
+// Value returns the session state for [sessionKey] and asks the parent for any other key.
+func (c *sessionContext[T]) Value(key any) any {
+	if _, ok := key.(sessionKey); ok {
+		return &c.st
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context without printing the session, like context.WithValue's contexts.
+func (c *sessionContext[T]) String() string {
+	return fmt.Sprintf("%v.WithValue(middleware.sessionKey)", c.Context)
 }
 
 // ClaimsFrom returns the session claims that [Sessions.RequireSession] or

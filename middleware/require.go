@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -58,7 +57,8 @@ func (s *Sessions[T]) LoadSession(next http.Handler) http.Handler {
 func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
 	st, ok := s.stateFrom(r.Context())
 	if !ok {
-		st = s.authenticate(nil, r)
+		st = new(state[T])
+		s.authenticate(nil, r, st)
 	}
 	return st.claims, st.err
 }
@@ -69,13 +69,16 @@ func (s *Sessions[T]) resolve(w http.ResponseWriter, r *http.Request) (*state[T]
 	if st, ok := s.stateFrom(r.Context()); ok {
 		return st, r
 	}
-	st := s.authenticate(w, r)
+	// The state lives in the context node handed to next: one allocation for both.
+	sc := &sessionContext[T]{Context: r.Context()}
+	st := &sc.st
+	s.authenticate(w, r, st)
 	st.owner = s
 	if st.err != nil && st.cookiePresent && clearable(st.err) {
 		s.clearSessionCookie(w)
 	}
 	s.logOutcome(r, st)
-	return st, r.WithContext(context.WithValue(r.Context(), sessionKey{}, st))
+	return st, r.WithContext(sc)
 }
 
 // clearable reports whether a rejected cookie should be deleted from the browser. A store
@@ -85,18 +88,19 @@ func clearable(err error) bool {
 	return !errors.Is(err, ErrStoreUnavailable) && !errors.Is(err, ErrAmbiguous)
 }
 
-// authenticate verifies r's session from scratch. With a non-nil w, it renews the cookie when
-// due.
-func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request) *state[T] {
+// authenticate verifies r's session from scratch and records the outcome in st, which is zero
+// on entry. With a non-nil w, it renews the cookie when due.
+func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *state[T]) {
 	var buf [maxSessionCookies]string
 	values, overflow := sessionCookies(r, s.cookie.Name, buf[:])
 	if len(values) == 0 {
-		return &state[T]{err: ErrNoSession}
+		st.err = ErrNoSession
+		return
 	}
-	st := &state[T]{cookiePresent: true}
+	st.cookiePresent = true
 	if overflow {
 		st.err = fmt.Errorf("%w: more than %d session cookies", ErrAmbiguous, maxSessionCookies)
-		return st
+		return
 	}
 
 	keys := s.codec.Keys()
@@ -113,34 +117,33 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request) *stat
 			// Two valid sessions in one request: one was planted (cookie tossing). Picking
 			// either could sign the user into the attacker's account.
 			st.err = ErrAmbiguous
-			return st
+			return
 		}
 		claims = c
 	}
 	if claims == nil {
 		st.err = fmt.Errorf("%w: %w", ErrInvalidSession, firstErr)
-		return st
+		return
 	}
 
 	if !now.Before(claims.AuthTime.Add(s.cfg.absoluteLifetime)) {
 		st.err = ErrSessionEnded
-		return st
+		return
 	}
 	if err := s.checkRevoked(r, claims); err != nil {
 		st.err = err
-		return st
+		return
 	}
 	if s.check != nil {
 		if err := s.check(r.Context(), claims); err != nil {
 			st.err = fmt.Errorf("%w: %w", ErrRejected, err)
-			return st
+			return
 		}
 	}
 	st.claims = claims
 	if w != nil && s.renewalDue(claims, keys, now) {
 		s.renew(w, r, st)
 	}
-	return st
 }
 
 // verify checks one token, through the verified-token cache.
