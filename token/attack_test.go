@@ -8,6 +8,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/keycard-go/keycard/token"
@@ -116,4 +119,33 @@ func TestAttackFoldedClaimNames(t *testing.T) {
 	if _, err := token.New[longS](mustKeySet(t, fixedKey(t, token.HS256))); !errors.Is(err, token.ErrInvalidType) {
 		t.Errorf("New with a field tagged \"ſub\": err %v, want ErrInvalidType", err)
 	}
+}
+
+// TestAttackJWENonCanonicalBase64: jwx ignores the unused bits of a segment's last character,
+// so before the fix each issued JWE had up to 16 spellings of its tag (and of its ciphertext)
+// that all verified: one token, many strings, against the "one encoding of each token" rule
+// the JWS layer keeps. Found by FuzzVerify (seed jwe-non-canonical-tag).
+func TestAttackJWENonCanonicalBase64(t *testing.T) {
+	clk := newClock()
+	c := newCodec(t, hostileKeys(t), clk, token.WithEncryption(mustEncKey(t, "enc-1", 7)))
+	var cases []verifyCase
+	for i := range 8 { // tokens of several lengths, so the ciphertext's last character has spare bits too
+		s := aliceSession()
+		s.Name += strings.Repeat("x", i)
+		tok, _, err := c.Issue("u", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := strings.Split(tok, ".")
+		cases = append(cases, verifyCase{fmt.Sprintf("issued %d", i), tok, nil})
+		for j, name := range map[int]string{3: "ciphertext", 4: "tag"} {
+			if len(p[j])%4 < 2 {
+				continue
+			}
+			q := slices.Clone(p)
+			q[j] = dirtyTail(q[j])
+			cases = append(cases, verifyCase{fmt.Sprintf("%s %d with dirty trailing bits", name, i), strings.Join(q, "."), token.ErrMalformed})
+		}
+	}
+	runVerifyCases(t, c, cases)
 }

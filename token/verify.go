@@ -113,7 +113,14 @@ func (c *Codec[T]) open(token string) ([]byte, error) {
 		}
 	}
 	h, rest, _ := strings.Cut(token, ".")
-	encryptedKey, _, _ := strings.Cut(rest, ".")
+	encryptedKey, rest, _ := strings.Cut(rest, ".")
+	// jwx ignores the unused low bits of a segment's last character, so each
+	// of the IV, ciphertext and tag would have up to 16 spellings.
+	for seg := range strings.SplitSeq(rest, ".") {
+		if !canonicalBase64(seg) {
+			return nil, fmt.Errorf("%w: non-canonical base64url", ErrMalformed)
+		}
+	}
 	hdr, err := parseJWEHeader(h, c.b64)
 	if err != nil {
 		return nil, err
@@ -136,6 +143,37 @@ func (c *Codec[T]) open(token string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrDecrypt, err)
 	}
 	return inner, nil
+}
+
+// canonicalBase64 reports whether s, made of base64url characters only, is
+// the one unpadded encoding of the bytes it decodes to: its length is not 1
+// mod 4 and the bits of its last character that encode nothing are zero.
+func canonicalBase64(s string) bool {
+	var unused byte
+	switch len(s) % 4 {
+	case 0:
+		return true
+	case 1:
+		return false
+	case 2:
+		unused = 0x0f
+	case 3:
+		unused = 0x03
+	}
+	var v byte
+	switch c := s[len(s)-1]; {
+	case c >= 'A' && c <= 'Z':
+		v = c - 'A'
+	case c >= 'a' && c <= 'z':
+		v = c - 'a' + 26
+	case c >= '0' && c <= '9':
+		v = c - '0' + 52
+	case c == '-':
+		v = 62
+	default: // '_'
+		v = 63
+	}
+	return v&unused == 0
 }
 
 // decodeClaims parses a verified payload and checks the claims.
