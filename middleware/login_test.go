@@ -384,7 +384,7 @@ func TestLoginFormRenderer(t *testing.T) {
 // TestLogsHoldNoSecrets drives every outcome and searches the captured log for the token, the
 // cookie, the password, its hash and the key.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	f := newFixture(t, middleware.WithRevocation(middleware.NewMemoryRevocation(nil)))
+	f := newRevocationFixture(t, nil)
 	hash, _ := demoHash()
 	login := f.sessions.LoginHandler(passwordAuth(t))
 	var tokens []string

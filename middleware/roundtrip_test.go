@@ -26,8 +26,8 @@ func newServer(s *middleware.Sessions[User], auth middleware.Authenticator[User]
 // TestTLSRoundTrip logs in, uses and ends a session through a real TLS server and a cookie
 // jar, so the Secure, __Host- cookie travels as it would in a browser.
 func TestTLSRoundTrip(t *testing.T) {
-	store := middleware.NewMemoryRevocation(nil)
-	f := newFixture(t, middleware.WithRevocation(store))
+	var store *middleware.MemoryRevocation
+	f := newRevocationFixture(t, &store) // the store on the fixture's clock, not the wall clock
 	srv := httptest.NewTLSServer(newServer(f.sessions, fakeAuth))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
@@ -82,7 +82,9 @@ func TestTLSRoundTrip(t *testing.T) {
 
 // TestConcurrentRequests runs many requests at once, with tokens shared and not, under -race.
 func TestConcurrentRequests(t *testing.T) {
-	f := newFixture(t, middleware.WithRevocation(middleware.NewMemoryRevocation(nil)))
+	// The store must share the fixture's clock: on the wall clock, its entries (fixture time +
+	// lifetime) expire once the real time passes that, and revoked tokens work again.
+	f := newRevocationFixture(t, nil)
 	h := f.sessions.RequireSession(protected)
 	shared, _ := f.issue(t)
 	var wg sync.WaitGroup
