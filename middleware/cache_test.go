@@ -163,7 +163,7 @@ func TestCacheRevocationCheckedEveryRequest(t *testing.T) {
 		f := newCacheFixture(t, clk, nil, middleware.WithRevocation(store))
 		raw, claims := f.issue(t)
 		f.mustServe(t, raw, "before log out everywhere")
-		if err := store.RevokeSubject(context.Background(), claims.Subject, f.clk.Now(), f.clk.Now().Add(time.Hour)); err != nil {
+		if err := store.RevokeSubject(context.Background(), claims.Subject, f.clk.Now().Add(time.Millisecond), f.clk.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		f.mustReject(t, raw, "subject revoked while cached", middleware.ErrRevoked)

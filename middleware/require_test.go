@@ -466,3 +466,42 @@ func TestCookieTossing(t *testing.T) {
 		})
 	}
 }
+
+// TestEndAllThenStart: "log out everywhere" followed at once by a new login (a password change)
+// keeps the new session and ends the earlier ones, even within the same second.
+func TestEndAllThenStart(t *testing.T) {
+	clk := newClock()
+	clk.Advance(300 * time.Millisecond)
+	store := middleware.NewMemoryRevocation(clk.Now)
+	codec := newCodec(t, clk)
+	s, err := middleware.New(codec, middleware.WithRevocation(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlier, _, _ := codec.Issue("user-1", alice)
+	clk.Advance(2 * time.Millisecond)
+	if err := s.EndAll(context.Background(), "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if _, err := s.Start(rec, httptest.NewRequest("POST", "/password", nil), "user-1", alice); err != nil {
+		t.Fatal(err)
+	}
+	fresh, ok := setCookie(rec)
+	if !ok {
+		t.Fatal("Start set no cookie")
+	}
+	for _, tt := range []struct {
+		name, raw string
+		status    int
+	}{
+		{"session from before the cut-off", earlier, 401},
+		{"session started right after", fresh.Value, 200},
+	} {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(tt.raw))
+		if rec := serve(s.RequireSession(protected), req); rec.Code != tt.status {
+			t.Errorf("%s: got %d, want %d", tt.name, rec.Code, tt.status)
+		}
+	}
+}

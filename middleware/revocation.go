@@ -23,14 +23,16 @@ type RevocationStore interface {
 	// the session has expired anyway.
 	Revoke(ctx context.Context, sid token.SessionID, until time.Time) error
 
-	// RevokeSubject revokes every session of sub that began (auth_time) at or before cutoff:
+	// RevokeSubject revokes every session of sub that began (auth_time) before cutoff:
 	// "log out everywhere", after a password change for instance. The record may be forgotten
 	// after until.
 	RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error
 
 	// IsRevoked reports whether a session is revoked: either its ID was revoked, or its
-	// subject was revoked at or after the session began. Compare in whole Unix seconds, as
-	// tokens carry them: revoked when authTime.Unix() <= cutoff.Unix().
+	// subject was revoked after the session began. Compare in whole microseconds, as tokens
+	// carry auth_time: revoked when authTime.UnixMicro() < cutoff.UnixMicro(). A session that
+	// began in the same microsecond as the cut-off survives, so that "log out everywhere"
+	// followed at once by a new login keeps the new session.
 	IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error)
 }
 
@@ -114,11 +116,11 @@ func (m *MemoryRevocation) IsRevoked(_ context.Context, sid token.SessionID, sub
 }
 
 // revokedBySubject reports whether a session that began at authTime falls under a subject-wide
-// revocation made at cutoff. Tokens carry whole seconds, so the comparison is made in whole
-// seconds and a session that began in the same second as the cutoff counts as revoked: when in
-// doubt, a user logs in once more rather than keeping a session that should have ended.
+// revocation made at cutoff. Tokens carry auth_time in microseconds, so the comparison is made
+// in microseconds: a session started in the same microsecond as the cut-off, as [Sessions.Start]
+// right after [Sessions.EndAll] in one request can be, is kept.
 func revokedBySubject(authTime, cutoff time.Time) bool {
-	return authTime.Unix() <= cutoff.Unix()
+	return authTime.UnixMicro() < cutoff.UnixMicro()
 }
 
 // sweepLocked drops expired entries, at most once per sweepInterval. m.mu must be held.

@@ -35,8 +35,8 @@ return 1
 // revokeSubjectScript records a subject-wide cut-off, keeping the later cut-off and the later
 // until of the old and new records, and never shortening the expiry already set.
 //
-//	KEYS[1]  subject key, a hash {c: cut-off in Unix s, u: until in Unix ms}
-//	ARGV[1]  cut-off, Unix s
+//	KEYS[1]  subject key, a hash {c: cut-off in Unix µs, u: until in Unix ms}
+//	ARGV[1]  cut-off, Unix µs
 //	ARGV[2]  until, Unix ms
 //	ARGV[3]  now, Unix ms
 //
@@ -91,7 +91,7 @@ func (s *Store) Revoke(ctx context.Context, sid token.SessionID, until time.Time
 }
 
 // RevokeSubject implements [middleware.RevocationStore]: "log out everywhere". Every session of
-// sub that began at or before cutoff (compared in whole seconds, see [Store.IsRevoked]) counts
+// sub that began before cutoff (compared in whole microseconds, see [Store.IsRevoked]) counts
 // as revoked until the given time, and the record expires from Redis then. Of two cut-offs the
 // later wins, and of two untils the later one, whatever the order of the calls; one update is
 // atomic. Nothing is written for a subject without a record if until has already passed. It is
@@ -106,7 +106,7 @@ func (s *Store) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, un
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	err := s.revokeSubject.Run(ctx, s.client, []string{s.subjectKey(sub)},
-		cutoff.Unix(), unixMillisCeil(until), now.UnixMilli()).Err()
+		cutoff.UnixMicro(), unixMillisCeil(until), now.UnixMilli()).Err()
 	if err != nil {
 		return unavailable("revoke subject", err)
 	}
@@ -114,10 +114,10 @@ func (s *Store) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, un
 }
 
 // IsRevoked implements [middleware.RevocationStore]: it reports whether the session sid was
-// revoked, or its subject sub was revoked at or after authTime, the moment the session began.
-// Both records are read in one round trip. The subject comparison is made in whole Unix
-// seconds, as tokens carry them: a session that began in the same second as the cut-off counts
-// as revoked. Records whose until has passed on the store's clock count as absent, even before
+// revoked, or its subject sub was revoked after authTime, the moment the session began. Both
+// records are read in one round trip. The subject comparison is made in whole Unix
+// microseconds, as tokens carry auth_time: a session that began in the same microsecond as the
+// cut-off (a login right after "log out everywhere") is kept. Records whose until has passed on the store's clock count as absent, even before
 // Redis drops them.
 //
 // It is safe for concurrent use. On failure it returns false and an error wrapping
@@ -153,7 +153,7 @@ func (s *Store) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Su
 	if err := errors.Join(err1, err2); err != nil {
 		return false, unavailable("is revoked", fmt.Errorf("subject record: %w", err))
 	}
-	return now < until && authTime.Unix() <= cutoff, nil
+	return now < until && authTime.UnixMicro() < cutoff, nil
 }
 
 // parseField reads an integer field of an HMGET reply.

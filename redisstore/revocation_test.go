@@ -132,7 +132,7 @@ func TestRevokeSubject(t *testing.T) {
 	cutoff := t0 // 05:06:07.3
 	until := t0.Add(time.Hour)
 
-	t.Run("cut-off in whole seconds", func(t *testing.T) {
+	t.Run("cut-off in whole microseconds", func(t *testing.T) {
 		s, clk, _, _ := revocationStore(t)
 		if err := s.RevokeSubject(ctx, "alice", cutoff, until); err != nil {
 			t.Fatal(err)
@@ -145,9 +145,9 @@ func TestRevokeSubject(t *testing.T) {
 			want     bool
 		}{
 			{"an hour before", "alice", cutoff.Add(-time.Hour), true},
-			{"same second, before", "alice", cutoff.Truncate(time.Second), true},
-			{"at the cut-off", "alice", cutoff, true},
-			{"same second, after", "alice", cutoff.Truncate(time.Second).Add(999 * time.Millisecond), true},
+			{"a microsecond before", "alice", cutoff.Truncate(time.Microsecond).Add(-time.Microsecond), true},
+			{"at the cut-off (a login right after)", "alice", cutoff, false},
+			{"same microsecond, after", "alice", cutoff.Truncate(time.Microsecond).Add(999), false},
 			{"next second", "alice", cutoff.Truncate(time.Second).Add(time.Second), false},
 			{"an hour after", "alice", cutoff.Add(time.Hour), false},
 			{"other subject", "bob", cutoff.Add(-time.Hour), false},
@@ -159,11 +159,11 @@ func TestRevokeSubject(t *testing.T) {
 			})
 		}
 		clk.Set(until.Add(-time.Millisecond))
-		if !isRevoked(t, s, "sid-1", "alice", cutoff) {
+		if !isRevoked(t, s, "sid-1", "alice", cutoff.Add(-time.Millisecond)) {
 			t.Error("1ms before until: got not revoked")
 		}
 		clk.Set(until)
-		if isRevoked(t, s, "sid-1", "alice", cutoff) {
+		if isRevoked(t, s, "sid-1", "alice", cutoff.Add(-time.Millisecond)) {
 			t.Error("at until: got revoked")
 		}
 	})

@@ -73,9 +73,17 @@ type numericDate struct {
 
 func newNumericDate(t time.Time) numericDate { return numericDate{t: t, set: true} }
 
-// MarshalJSON writes whole seconds.
+// MarshalJSON writes whole seconds, and microseconds after a decimal point when the time has
+// any (auth_time does: see [Codec.Issue]).
 func (d numericDate) MarshalJSON() ([]byte, error) {
-	return strconv.AppendInt(nil, d.t.Unix(), 10), nil
+	b := strconv.AppendInt(nil, d.t.Unix(), 10)
+	if us := d.t.Nanosecond() / 1e3; us != 0 {
+		b = append(b, '.')
+		for div := 100000; div > 0; div /= 10 {
+			b = append(b, byte('0'+us/div%10))
+		}
+	}
+	return b, nil
 }
 
 // UnmarshalJSON accepts a non-negative JSON number (integer or not) up to
@@ -86,7 +94,19 @@ func (d *numericDate) UnmarshalJSON(b []byte) error {
 		return errNumericDate // string, null, bool, object, array, or negative
 	}
 	var n int64
-	for _, c := range b {
+	var ns int64
+	for i, c := range b {
+		if c == '.' && i+1 < len(b) && len(b)-i-1 <= 9 {
+			// A decimal fraction, read exactly (a float64 cannot hold microseconds of today's
+			// dates exactly).
+			for j, scale := i+1, int64(1e8); j < len(b); j, scale = j+1, scale/10 {
+				if b[j] < '0' || b[j] > '9' {
+					return d.parseFloat(b)
+				}
+				ns += int64(b[j]-'0') * scale
+			}
+			break
+		}
 		if c < '0' || c > '9' {
 			return d.parseFloat(b)
 		}
@@ -95,7 +115,7 @@ func (d *numericDate) UnmarshalJSON(b []byte) error {
 			return errNumericDate
 		}
 	}
-	*d = numericDate{t: time.Unix(n, 0).UTC(), set: true}
+	*d = numericDate{t: time.Unix(n, ns).UTC(), set: true}
 	return nil
 }
 

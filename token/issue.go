@@ -59,7 +59,9 @@ func (c *Codec[T]) sign(cl *Claims[T], now time.Time) (string, *Claims[T], error
 		return "", nil, err
 	}
 	now = time.Unix(now.Unix(), 0).UTC()
-	cl.AuthTime = time.Unix(cl.AuthTime.Unix(), 0).UTC()
+	// auth_time keeps microseconds: a revocation of every session of a subject made in the
+	// same second as a new login must still tell the two apart (see middleware.RevocationStore).
+	cl.AuthTime = cl.AuthTime.Truncate(time.Microsecond).UTC()
 	if s := cl.AuthTime.Unix(); s < 0 || s > maxUnix || now.Unix() < 0 || now.Unix()+int64(c.opts.lifetime/time.Second) > maxUnix {
 		return "", nil, fmt.Errorf("%w: time out of range", ErrInvalidClaims)
 	}
