@@ -176,10 +176,10 @@ func jwtauthFixture(tb testing.TB, kp keyPair, mint func(testing.TB) string) fix
 // jwtClaims is the typed claims struct a golang-jwt user would write for keycard's tokens.
 type jwtClaims struct {
 	jwt.RegisteredClaims
-	SessionID string `json:"sid"`
-	AuthTime  int64  `json:"auth_time"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
+	SessionID string           `json:"sid"`
+	AuthTime  *jwt.NumericDate `json:"auth_time"` // fractional seconds: keycard writes sub-second auth_time
+	Email     string           `json:"email"`
+	Name      string           `json:"name"`
 }
 
 type jwtClaimsKey struct{}
