@@ -1,0 +1,34 @@
+// Package middleware is keycard's HTTP layer: it keeps a login session in a hardened cookie,
+// verifies it on every request, puts typed claims into the request context, and serves login and
+// logout.
+//
+// # Use
+//
+//	sessions, err := middleware.New(codec, middleware.WithRevocation(middleware.NewMemoryRevocation(nil)))
+//	mux.Handle("POST /login", sessions.LoginHandler(middleware.PasswordAuthenticator(hasher, findUser)))
+//	mux.Handle("POST /logout", sessions.LogoutHandler())
+//	mux.Handle("GET /", sessions.RequireSession(dashboard))
+//
+// and in dashboard:
+//
+//	claims, ok := middleware.ClaimsFrom[User](r.Context())
+//
+// [Sessions.RequireSession] redirects browsers to the login page and answers other requests 401;
+// [Sessions.LoadSession] attaches a session when there is one and never rejects.
+// [Sessions.Start], [Sessions.End] and [Sessions.EndAll] start and end sessions from any flow
+// (sign-up, SSO callbacks, password changes).
+//
+// # Security model
+//
+// The cookie is __Host-session, HttpOnly, Secure, SameSite=Lax, Path=/, without Domain, and
+// holds a token from the [token] package: nothing in it is trusted unless its signature verifies
+// under the configured keys. A session is good for the token lifetime, renewed while in use
+// ([WithRefreshAfter]) up to an absolute lifetime from login ([WithAbsoluteLifetime]). With a
+// [RevocationStore], logout and "log out everywhere" end every token of a session at once, and
+// a store failure rejects the request (fail closed). Login never reuses an incoming session
+// (fixation), answers an unknown account and a wrong password alike (enumeration), is throttled
+// per account and client ([Limiter]), and, like logout, refuses cross-origin requests through
+// [http.CrossOriginProtection] (CSRF). Redirect targets pass [SafeNext] (open redirect). Logs get
+// reason codes, never tokens, cookies, passwords, hashes or keys. The package has no global
+// state; a [Sessions] is immutable and safe for concurrent use.
+package middleware
