@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -51,7 +52,9 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	}
 
 	// Users: an in-memory table of bcrypt hashes. Replace userStore.find with your database.
-	hopts := []password.Option{}
+	// bcrypt may use all cores but one, so that a flood of logins cannot starve the pages of
+	// signed-in users (see docs/load.md: with every core hashing, p99 rose 22x).
+	hopts := []password.Option{password.WithConcurrency(max(1, runtime.GOMAXPROCS(0)-1))}
 	if cfg.hashCost != 0 {
 		hopts = append(hopts, password.WithCost(cfg.hashCost))
 	}
