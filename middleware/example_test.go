@@ -104,3 +104,39 @@ func ExampleSafeNext() {
 	// /
 	// /
 }
+
+// RequireSession answers a request without a session by what asked: a browser is sent to the
+// login page, a script gets a 401 it can act on.
+func ExampleSessions_RequireSession() {
+	key, _ := token.GenerateKey("2026-11", token.HS256)
+	keys, _ := token.NewKeySet(key)
+	codec, _ := token.New[Profile](keys)
+	sessions, _ := middleware.New(codec)
+	dashboard := sessions.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := middleware.ClaimsFrom[Profile](r.Context())
+		fmt.Fprintln(w, "Hello,", claims.Payload.Name)
+	}))
+
+	browser := httptest.NewRequest("GET", "/reports?year=2026", nil)
+	browser.Header.Set("Sec-Fetch-Mode", "navigate")
+	rec := httptest.NewRecorder()
+	dashboard.ServeHTTP(rec, browser)
+	fmt.Println(rec.Code, rec.Header().Get("Location"))
+
+	script := httptest.NewRequest("GET", "/reports?year=2026", nil)
+	script.Header.Set("Accept", "application/json")
+	rec = httptest.NewRecorder()
+	dashboard.ServeHTTP(rec, script)
+	fmt.Print(rec.Code, " ", rec.Body)
+
+	// With the cookie of a session, the handler runs.
+	raw, _, _ := codec.Issue("user-42", Profile{Name: "Ada"})
+	script.AddCookie(&http.Cookie{Name: sessions.CookieName(), Value: raw})
+	rec = httptest.NewRecorder()
+	dashboard.ServeHTTP(rec, script)
+	fmt.Print(rec.Code, " ", rec.Body)
+	// Output:
+	// 303 /login?next=%2Freports%3Fyear%3D2026
+	// 401 {"error":"unauthenticated"}
+	// 200 Hello, Ada
+}
