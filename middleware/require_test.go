@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/token"
@@ -503,5 +506,23 @@ func TestEndAllThenStart(t *testing.T) {
 		if rec := serve(s.RequireSession(protected), req); rec.Code != tt.status {
 			t.Errorf("%s: got %d, want %d", tt.name, rec.Code, tt.status)
 		}
+	}
+}
+
+// TestLogsCarryRequestLogger: when a request carries a zerolog logger in its context, as hlog's
+// handlers attach one with the request ID, the session events go to it and carry its fields.
+func TestLogsCarryRequestLogger(t *testing.T) {
+	f := newFixture(t)
+	var buf bytes.Buffer
+	reqLogger := zerolog.New(&buf).With().Str("req_id", "c0ffee").Logger()
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader("not-a-token"))
+	req = req.WithContext(reqLogger.WithContext(req.Context()))
+	serve(f.sessions.RequireSession(protected), req)
+	if got := buf.String(); !strings.Contains(got, `"req_id":"c0ffee"`) || !strings.Contains(got, `"event":"session_rejected"`) {
+		t.Errorf("request logger got %q, want a session_rejected event with the request ID", got)
+	}
+	if f.logs.Len() != 0 {
+		t.Errorf("configured logger also got %q; want the request's logger only", f.logs)
 	}
 }
