@@ -17,6 +17,11 @@ type sessionKey struct{}
 type state[T any] struct {
 	claims *token.Claims[T] // nil when err != nil
 	err    error
+	// verified holds the claims of a token that verified and is within its absolute lifetime,
+	// even when the revocation store or the application's check then refused the session:
+	// logging out must still revoke it, or a copy would work again once the store answers or
+	// the check passes. Never handed to the application.
+	verified *token.Claims[T]
 	// cookiePresent records whether the request carried a session cookie at all, so that an
 	// invalid one can be cleared.
 	cookiePresent bool

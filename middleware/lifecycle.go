@@ -22,7 +22,7 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 	if err := s.setSessionCookie(w, raw, claims.Expiry); err != nil {
 		return nil, err
 	}
-	if prev, err := s.Current(r); err == nil && prev.SessionID != claims.SessionID {
+	if prev := s.toRevoke(r); prev != nil && prev.SessionID != claims.SessionID {
 		if err := s.revoke(r.Context(), prev); err != nil {
 			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
 		}
@@ -31,16 +31,33 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 }
 
 // End ends r's session: it clears the cookie on w and, when a revocation store is configured,
-// revokes the session so that a copy of its token stops working too. A request without a valid
-// session just gets the cookie cleared. The error reports a revocation store failure; the cookie
-// is cleared regardless.
+// revokes the session so that a copy of its token stops working too. A session whose token
+// verifies is revoked even when the request was refused for another reason (the store did not
+// answer, [WithCheck] refused it), since a copy would work again once that reason is gone. A
+// request without such a session just gets the cookie cleared. The error reports a revocation
+// store failure; the cookie is cleared regardless.
 func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) error {
 	s.clearSessionCookie(w)
-	claims, err := s.Current(r)
-	if err != nil {
+	claims := s.toRevoke(r)
+	if claims == nil {
 		return nil
 	}
 	return s.revoke(r.Context(), claims)
+}
+
+// toRevoke returns the session of r that ending it must revoke: the valid session, or one
+// whose token verified but that the revocation store or the application's check refused. It
+// returns nil when no token verified, the session is past its absolute lifetime, or it is
+// revoked already.
+func (s *Sessions[T]) toRevoke(r *http.Request) *token.Claims[T] {
+	st := s.current(r)
+	switch {
+	case st.err == nil:
+		return st.claims
+	case errors.Is(st.err, ErrRevoked):
+		return nil
+	}
+	return st.verified
 }
 
 // EndAll ends every session of sub, everywhere ("log out everywhere"), for instance after a

@@ -55,12 +55,19 @@ func (s *Sessions[T]) LoadSession(next http.Handler) http.Handler {
 // (without renewing it, since it has no response to write to). The error matches one of the
 // package's sentinels ([ErrNoSession], [ErrInvalidSession], ...) with [errors.Is].
 func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
+	st := s.current(r)
+	return st.claims, st.err
+}
+
+// current returns the state of r that an earlier middleware of s attached, or computes it
+// without renewing.
+func (s *Sessions[T]) current(r *http.Request) *state[T] {
 	st, ok := s.stateFrom(r.Context())
 	if !ok {
 		st = new(state[T])
 		s.authenticate(nil, r, st)
 	}
-	return st.claims, st.err
+	return st
 }
 
 // resolve returns r's session state and a request that carries it, computing it only if no
@@ -130,6 +137,7 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *s
 		st.err = ErrSessionEnded
 		return
 	}
+	st.verified = claims
 	if err := s.checkRevoked(r, claims); err != nil {
 		st.err = err
 		return
