@@ -53,7 +53,9 @@ func (s *Sessions[T]) LoadSession(next http.Handler) http.Handler {
 // Current returns the session of r. Inside [Sessions.RequireSession] or [Sessions.LoadSession]
 // it returns what they found, without verifying again; elsewhere it verifies the cookie now
 // (without renewing it, since it has no response to write to). The error matches one of the
-// package's sentinels ([ErrNoSession], [ErrInvalidSession], ...) with [errors.Is].
+// package's sentinels ([ErrNoSession], [ErrInvalidSession], ...) with [errors.Is]. As with
+// [ClaimsFrom], the claims may be shared with other requests that present the same token:
+// treat them as read-only.
 func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
 	st := s.current(r)
 	return st.claims, st.err

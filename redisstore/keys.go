@@ -11,7 +11,7 @@ import (
 // command spans two hash slots of a Redis Cluster (no CROSSSLOT errors).
 //
 //	prefix + "sid:" + session ID               revoked session: its until, in Unix ms
-//	prefix + "sub:" + hex(SHA-256(subject))    subject cut-off: hash {c: cut-off in Unix s, u: until in Unix ms}
+//	prefix + "sub:" + hex(SHA-256(subject))    subject cut-off: hash {c: cut-off in Unix µs, u: until in Unix ms}
 //	prefix + "hit:" + key                      login attempts in the current window: a counter
 //
 // Subjects are hashed: they may hold any character, and are often e-mail addresses, which

@@ -26,7 +26,8 @@ type SessionID string
 // claims as typed fields and the caller's payload T.
 //
 // On the wire, T's JSON fields sit next to the registered claims at the top
-// level of the JWT payload. Times are whole seconds in UTC.
+// level of the JWT payload. Times are in UTC: whole seconds, except AuthTime,
+// which keeps microseconds (see [Codec.Issue]).
 //
 // A Claims value returned by this package is the caller's to keep; it shares
 // nothing with the [Codec]. The zero value is not a valid session.

@@ -12,7 +12,9 @@ import (
 )
 
 // Issue makes a token for a new session of sub carrying payload: a fresh
-// random jti and sid, iat = nbf = auth_time = now, exp = now + lifetime, the
+// random jti and sid, iat = nbf = now in whole seconds, auth_time = now to the
+// microsecond (so that a revocation of every session of sub made in the same
+// second can tell an earlier login from a later one), exp = iat + lifetime, the
 // configured iss and aud, signed with the current signing key (and encrypted
 // when [WithEncryption] is set). It returns the token and its claims.
 //
