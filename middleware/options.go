@@ -132,10 +132,11 @@ func WithInsecureCookie() Option {
 }
 
 // WithLoginPath sets where browsers without a session are redirected and where logout sends
-// them. Default [DefaultLoginPath]. It must be a local path.
+// them. Default [DefaultLoginPath]. It must be a local path without a query, a fragment or a
+// double quote (it is quoted in the 401's WWW-Authenticate header).
 func WithLoginPath(path string) Option {
 	return func(c *config) error {
-		if !isSafeNext(path) || strings.ContainsAny(path, "?#") {
+		if !isSafeNext(path) || strings.ContainsAny(path, "?#\"") {
 			return fmt.Errorf("middleware: login path %q is not a local path", path)
 		}
 		c.loginPath = path

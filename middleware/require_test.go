@@ -526,3 +526,17 @@ func TestLogsCarryRequestLogger(t *testing.T) {
 		t.Errorf("configured logger also got %q; want the request's logger only", f.logs)
 	}
 }
+
+// TestLoginPathQuoted checks that WithLoginPath refuses a path that would break out of the
+// quoted form-action parameter of the 401's WWW-Authenticate header.
+func TestLoginPathQuoted(t *testing.T) {
+	codec := newCodec(t, newClock())
+	for _, path := range []string{`/log"in`, `/login",realm="x`} {
+		if _, err := middleware.New(codec, middleware.WithLoginPath(path)); err == nil {
+			t.Errorf("WithLoginPath(%q): got no error", path)
+		}
+	}
+	if _, err := middleware.New(codec, middleware.WithLoginPath("/account/sign-in")); err != nil {
+		t.Errorf("WithLoginPath(/account/sign-in): %v", err)
+	}
+}
