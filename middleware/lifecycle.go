@@ -11,7 +11,8 @@ import (
 // Start begins a new session for sub carrying payload and sets its cookie on w: after a login,
 // a sign-up, an SSO or magic-link callback, or a change of privilege. The token is brand new
 // (new token ID, new session ID), so a session the request already carried is never reused
-// (no session fixation); when a revocation store is configured, that earlier session is revoked.
+// (no session fixation); when a revocation store is configured, that earlier session is revoked
+// (as by [Sessions.End]; a failure to revoke it is logged and does not fail Start).
 // It fails, setting nothing, when the payload is refused by the codec or the cookie would be too
 // large for browsers ([ErrCookieTooLarge], [token.ErrTooLarge]).
 func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Subject, payload T) (*token.Claims[T], error) {
@@ -61,7 +62,8 @@ func (s *Sessions[T]) toRevoke(r *http.Request) *token.Claims[T] {
 }
 
 // EndAll ends every session of sub, everywhere ("log out everywhere"), for instance after a
-// password change: every session that began up to now is revoked. It needs a revocation store
+// password change: every session that began before now, to the microsecond, is revoked (one
+// that begins later, or in the same microsecond, is kept). It needs a revocation store
 // and fails without one. The current request's cookie is left alone; call [Sessions.End] as
 // well, or [Sessions.Start] to give the user a fresh session.
 func (s *Sessions[T]) EndAll(ctx context.Context, sub token.Subject) error {
