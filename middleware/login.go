@@ -38,10 +38,11 @@ type Account[T any] struct {
 
 	// Rehash, when set, is called after a successful login whose stored hash uses another
 	// cost than the hasher's ([password.Hasher.NeedsRehash]), with a new hash of the same
-	// password to store in its place: the only moment the plaintext is at hand. Its error does
-	// not fail the login; the next login tries again. A password the hasher no longer accepts
-	// (shorter than today's minimum, say) is not rehashed.
-	Rehash func(ctx context.Context, newHash string) error
+	// password to store in its place: the only moment the plaintext is at hand. It handles (and
+	// logs) its own failures; the login goes ahead regardless, and the next login tries again.
+	// A password the hasher no longer accepts (shorter than today's minimum, say) is not
+	// rehashed.
+	Rehash func(ctx context.Context, newHash string)
 }
 
 // PasswordAuthenticator returns an [Authenticator] that finds the account with find and checks
@@ -69,7 +70,7 @@ func PasswordAuthenticator[T any](h *password.Hasher, find func(ctx context.Cont
 		case err == nil:
 			if acct.Rehash != nil && h.NeedsRehash(acct.PasswordHash) {
 				if fresh, err := h.Hash(ctx, pw); err == nil {
-					_ = acct.Rehash(ctx, fresh)
+					acct.Rehash(ctx, fresh)
 				}
 			}
 			return acct.Subject, acct.Payload, nil

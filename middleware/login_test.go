@@ -441,10 +441,9 @@ func TestPasswordAuthenticatorRehash(t *testing.T) {
 	rehashed := 0
 	auth := middleware.PasswordAuthenticator(current, func(ctx context.Context, id string) (middleware.Account[User], error) {
 		return middleware.Account[User]{Subject: "user-1", PasswordHash: stored, Payload: alice,
-			Rehash: func(ctx context.Context, fresh string) error {
+			Rehash: func(ctx context.Context, fresh string) {
 				rehashed++
 				stored = fresh
-				return nil
 			}}, nil
 	})
 	for i := range 2 {
