@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -119,7 +120,7 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *s
 	for _, raw := range values {
 		c, err := s.verify(raw, keys, now)
 		if err != nil {
-			firstErr = cmpOr(firstErr, err)
+			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
 		if claims != nil && claims.SessionID != c.SessionID {
@@ -237,12 +238,4 @@ func (s *Sessions[T]) logOutcome(r *http.Request, st *state[T]) {
 		Str("method", r.Method).
 		Str("path", r.URL.Path).
 		Msg("keycard: request without a valid session")
-}
-
-// cmpOr returns a if it is non-nil, else b.
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
