@@ -2,8 +2,6 @@ package middleware
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,76 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/keycard-go/keycard/password"
 	"github.com/keycard-go/keycard/token"
 )
-
-// An Authenticator checks a login's credentials and says whose session to start. It is the
-// application's user lookup and password check, typically built with [PasswordAuthenticator].
-//
-// It returns an error matching [ErrBadCredentials] for an unknown account and a wrong password
-// alike, after spending comparable time on both (see [password.Hasher.VerifyDummy]); the login
-// handler answers both with the same 401. Any other error is an internal failure (500), except
-// [password.ErrBusy] and context errors, which are answered 503.
-type Authenticator[T any] func(ctx context.Context, identifier string, password []byte) (token.Subject, T, error)
-
-// Account is what the lookup function of [PasswordAuthenticator] returns for an identifier.
-type Account[T any] struct {
-	Subject      token.Subject // the session's subject, such as the user's ID
-	PasswordHash string        // the stored bcrypt hash
-	Payload      T             // the session payload, such as the user's e-mail and name
-
-	// Rehash, when set, is called after a successful login whose stored hash uses another
-	// cost than the hasher's ([password.Hasher.NeedsRehash]), with a new hash of the same
-	// password to store in its place: the only moment the plaintext is at hand. It handles (and
-	// logs) its own failures; the login goes ahead regardless, and the next login tries again.
-	// A password the hasher no longer accepts (shorter than today's minimum, say) is not
-	// rehashed.
-	Rehash func(ctx context.Context, newHash string)
-}
-
-// PasswordAuthenticator returns an [Authenticator] that finds the account with find and checks
-// the password against its bcrypt hash with h. find returns [ErrNoAccount] when no account has
-// the identifier; the authenticator then spends one dummy comparison, so an unknown e-mail
-// address costs the same time as a wrong password and login timing does not reveal who has an
-// account. Passwords longer than bcrypt reads are refused before the lookup, in equal time.
-func PasswordAuthenticator[T any](h *password.Hasher, find func(ctx context.Context, identifier string) (Account[T], error)) Authenticator[T] {
-	return func(ctx context.Context, identifier string, pw []byte) (token.Subject, T, error) {
-		var zero T
-		if len(pw) == 0 || len(pw) > password.MaxLength {
-			return "", zero, ErrBadCredentials
-		}
-		acct, err := find(ctx, identifier)
-		switch {
-		case errors.Is(err, ErrNoAccount):
-			if err := h.VerifyDummy(ctx, pw); errors.Is(err, password.ErrBusy) {
-				return "", zero, err
-			}
-			return "", zero, ErrBadCredentials
-		case err != nil:
-			return "", zero, fmt.Errorf("middleware: account lookup: %w", err)
-		}
-		switch err := h.Verify(ctx, acct.PasswordHash, pw); {
-		case err == nil:
-			if acct.Rehash != nil && h.NeedsRehash(acct.PasswordHash) {
-				if fresh, err := h.Hash(ctx, pw); err == nil {
-					acct.Rehash(ctx, fresh)
-				}
-			}
-			return acct.Subject, acct.Payload, nil
-		case errors.Is(err, password.ErrBusy):
-			return "", zero, err
-		case errors.Is(err, password.ErrMalformedHash), errors.Is(err, password.ErrCostTooHigh):
-			// A corrupt stored hash is the operator's problem, not a wrong password.
-			return "", zero, fmt.Errorf("middleware: stored hash of %q: %w", acct.Subject, err)
-		default:
-			return "", zero, ErrBadCredentials
-		}
-	}
-}
 
 // LoginFailure describes a failed form login, for the renderer set with [WithLoginForm].
 type LoginFailure struct {
@@ -321,57 +254,6 @@ func printable(s string) bool {
 	}
 	return true
 }
-
-// throttleKey identifies an account and client pair for the limiter, hashed: stores never see
-// e-mail addresses or IP addresses in the clear. The identifier is folded first (foldIdentifier),
-// so that spellings the application's lookup may treat as one account share one count.
-func throttleKey(identifier, client string) string {
-	sum := sha256.Sum256([]byte(foldIdentifier(identifier) + "\x00" + client))
-	return hex.EncodeToString(sum[:16])
-}
-
-// foldIdentifier maps an account name to the form the throttle counts it under. Each spelling
-// that a lookup treats as the same account but the throttle counts apart is a fresh allowance of
-// guesses, so it folds more than any lookup is likely to:
-//   - Unicode case folding, as strings.EqualFold and encoding/json compare: "ALICE", "ſam"
-//     (U+017F long s) and "\u212aate" (Kelvin sign) count as "alice", "sam" and "kate";
-//   - fullwidth ASCII (U+FF01 to U+FF5E) counts as ASCII, as width-insensitive database
-//     collations compare it;
-//   - nonspacing and enclosing marks and format characters (U+200B zero width space, U+00AD
-//     soft hyphen, ...) are dropped, as collations that ignore them compare.
-//
-// It does not decompose precomposed letters ("é" stays apart from "e"): an application whose
-// lookup is accent-insensitive should normalize identifiers before they reach it.
-func foldIdentifier(id string) string {
-	var b strings.Builder
-	b.Grow(len(id))
-	for _, r := range id {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFF01 - '!'
-		}
-		if unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(foldRune(r)))
-	}
-	return b.String()
-}
-
-// foldRune returns the smallest rune of r's case-folding orbit ('S' for 's', 'S' and 'ſ'),
-// which stands for the whole orbit, as in encoding/json.
-func foldRune(r rune) rune {
-	for {
-		f := unicode.SimpleFold(r)
-		if f <= r {
-			return f
-		}
-		r = f
-	}
-}
-
-// accountTag is a short pseudonym of a throttle key for logs: it lets operators see repeated
-// attempts on one account without logging the address.
-func accountTag(key string) string { return key[:12] }
 
 // loginEvent logs one login outcome.
 func (s *Sessions[T]) loginEvent(r *http.Request, event, key string, status int) {
