@@ -13,6 +13,7 @@ import (
 //	prefix + "sid:" + session ID               revoked session: its until, in Unix ms
 //	prefix + "sub:" + hex(SHA-256(subject))    subject cut-off: hash {c: cut-off in Unix µs, u: until in Unix ms}
 //	prefix + "hit:" + key                      login attempts in the current window: a counter
+//	prefix + "journal"                         every live revocation, for mirrors (journal.go)
 //
 // Subjects are hashed: they may hold any character, and are often e-mail addresses, which
 // should not show up in key listings or MONITOR output. Session IDs are random and come from
@@ -29,10 +30,13 @@ func (s *Store) sessionKey(sid token.SessionID) string {
 }
 
 func (s *Store) subjectKey(sub token.Subject) string {
+	return s.cfg.prefix + subjectPart + subjectDigest(sub)
+}
+
+// subjectDigest returns hex(SHA-256(sub)), the subject's name in keys and in the journal.
+func subjectDigest(sub token.Subject) string {
 	sum := sha256.Sum256([]byte(sub))
-	var buf [2 * sha256.Size]byte
-	hex.Encode(buf[:], sum[:])
-	return s.cfg.prefix + subjectPart + string(buf[:])
+	return hex.EncodeToString(sum[:])
 }
 
 func (s *Store) hitKey(key string) string {

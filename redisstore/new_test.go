@@ -88,11 +88,12 @@ func TestPrefix(t *testing.T) {
 			if _, err := s.Hit(ctx, "z"); err != nil {
 				t.Fatal(err)
 			}
-			if got := keys(t, client, prefix); len(got) != 3 {
-				t.Errorf("keys under %q = %q, want 3", prefix, got)
+			// A session, a subject, a counter and the journal of both revocations.
+			if got := keys(t, client, prefix); len(got) != 4 {
+				t.Errorf("keys under %q = %q, want 4", prefix, got)
 			}
-			if all := keys(t, client, ""); len(all) != 3 {
-				t.Errorf("keys = %q, want only the 3 under %q", all, prefix)
+			if all := keys(t, client, ""); len(all) != 4 {
+				t.Errorf("keys = %q, want only the 4 under %q", all, prefix)
 			}
 			if err := client.FlushDB(ctx).Err(); err != nil {
 				t.Fatal(err)

@@ -24,6 +24,7 @@ type Store struct {
 	revoke        *redis.Script
 	revokeSubject *redis.Script
 	hit           *redis.Script
+	journalWrite  *redis.Script
 }
 
 var (
@@ -62,6 +63,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		revoke:        redis.NewScript(revokeScript),
 		revokeSubject: redis.NewScript(revokeSubjectScript),
 		hit:           redis.NewScript(hitScript),
+		journalWrite:  redis.NewScript(journalScript),
 	}, nil
 }
 

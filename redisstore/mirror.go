@@ -1,0 +1,218 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/token"
+)
+
+// Mirror is a [middleware.RevocationStore] that answers from memory what [Store] answers from
+// Redis: it keeps a copy of every live revocation of the store's prefix, fed by the notices
+// Redis publishes for each change, so that a protected request costs no Redis round trip. It
+// writes through the [Store], so revocations still reach every instance, mirrored or not.
+//
+// What makes it safe: every change to the journal (see the package documentation) increments
+// one sequence number in the same atomic script that publishes its notice. The mirror applies
+// notices in sequence; a gap, a repeat, a new epoch or a broken subscription makes it stop
+// answering from memory at once, subscribe again and read the whole journal. Independently of
+// the notices, it reads the journal's sequence number every quarter of the maximum lag
+// ([WithMaxLag], 100ms by default) and answers from memory only while it has applied
+// everything Redis held at a moment no further back than that lag. Otherwise IsRevoked asks
+// Redis, as [Store.IsRevoked] does, and fails closed when Redis does not answer.
+//
+// So a revocation made anywhere is refused by every mirror as soon as its notice arrives
+// (about a millisecond on a LAN), and at the latest after the maximum lag when it cannot
+// arrive, for instance when this instance is cut off from Redis without noticing.
+//
+// When the mirror reads the journal again and finds it missing records the mirror still holds
+// (Redis restarted empty, failed over to a replica that lagged, evicted the key), it writes
+// them back: a logout is not forgotten while any mirroring instance remembers it.
+//
+// Its zero value is not usable; create one with [NewMirror] and stop it with [Mirror.Close].
+// It is safe for concurrent use.
+type Mirror struct {
+	store *Store
+	cfg   mirrorConfig
+	// base anchors freshUntil on the monotonic clock: requests are answered from memory while
+	// time.Since(base) is below freshUntil (in nanoseconds). Only the sync goroutine raises it;
+	// it sets it to zero the moment it knows it has missed something.
+	base       time.Time
+	freshUntil atomic.Int64
+	synced     atomic.Pointer[chan struct{}] // closed when the mirror becomes current
+
+	mu       sync.RWMutex
+	sessions map[token.SessionID]int64        // until, Unix ms
+	subjects map[[sha256.Size]byte]subjectCut // by SHA-256 of the subject
+	digests  digestCache
+
+	repairing  sync.WaitGroup // the repair goroutine, at most one
+	repairBusy atomic.Bool
+
+	seq       atomic.Int64 // the journal's sequence number last applied, for Stats
+	resyncs   atomic.Uint64
+	repairs   atomic.Uint64
+	fallbacks atomic.Uint64
+
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// subjectCut is a subject's "log out everywhere": sessions that began before cutoff are
+// revoked until until.
+type subjectCut struct {
+	cutoff int64 // Unix µs
+	until  int64 // Unix ms
+}
+
+var _ middleware.RevocationStore = (*Mirror)(nil)
+
+// NewMirror starts mirroring the revocations of store, which it also writes through, and
+// returns at once: it does not wait for Redis, and until it has read the journal, IsRevoked
+// asks Redis. [Mirror.WaitSync] waits until it answers from memory. Close stops it; the store
+// and its client stay open.
+//
+// The mirror needs Redis 5 or later, a client that can subscribe (pub/sub: go-redis single,
+// Sentinel and Cluster clients can), and every instance sharing the prefix on a version of this
+// package that writes the journal; revocations written by an older version are seen only by
+// [Store.IsRevoked], never by a mirror.
+func NewMirror(store *Store, opts ...MirrorOption) (*Mirror, error) {
+	if store == nil {
+		return nil, errors.New("redisstore: nil store")
+	}
+	cfg := defaultMirrorConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("redisstore: nil mirror option")
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	m := &Mirror{
+		store:    store,
+		cfg:      cfg,
+		base:     time.Now(),
+		sessions: make(map[token.SessionID]int64),
+		subjects: make(map[[sha256.Size]byte]subjectCut),
+		stop:     stop,
+		done:     make(chan struct{}),
+	}
+	ch := make(chan struct{})
+	m.synced.Store(&ch)
+	go m.run(ctx)
+	return m, nil
+}
+
+// Close stops the mirror and waits until its goroutines have ended. Afterwards IsRevoked asks
+// Redis on every call, like [Store.IsRevoked]. Close does not close the store's client. It is
+// safe to call more than once and returns nil.
+func (m *Mirror) Close() error {
+	m.stop()
+	<-m.done
+	return nil
+}
+
+// current reports whether the mirror may answer from memory now.
+func (m *Mirror) current() bool {
+	return int64(time.Since(m.base)) < m.freshUntil.Load()
+}
+
+// WaitSync waits until the mirror answers from memory, or ctx ends (returning its error).
+func (m *Mirror) WaitSync(ctx context.Context) error {
+	for {
+		ch := m.synced.Load()
+		if m.current() {
+			return nil
+		}
+		select {
+		case <-*ch:
+		case <-m.done:
+			return errors.New("redisstore: mirror closed")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Revoke implements [middleware.RevocationStore] through [Store.Revoke], and records the
+// revocation in this mirror at once, before its notice comes back. On failure it returns the
+// store's error, wrapping [ErrUnavailable], and records nothing.
+func (m *Mirror) Revoke(ctx context.Context, sid token.SessionID, until time.Time) error {
+	if err := m.store.Revoke(ctx, sid, until); err != nil {
+		return err
+	}
+	m.apply(sessionRecord(string(sid), unixMillisCeil(until)))
+	return nil
+}
+
+// RevokeSubject implements [middleware.RevocationStore] through [Store.RevokeSubject], and
+// records the cut-off in this mirror at once. On failure it returns the store's error, wrapping
+// [ErrUnavailable], and records nothing.
+func (m *Mirror) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error {
+	if err := m.store.RevokeSubject(ctx, sub, cutoff, until); err != nil {
+		return err
+	}
+	m.apply(subjectRecord(subjectDigest(sub), cutoff.UnixMicro(), unixMillisCeil(until)))
+	return nil
+}
+
+// IsRevoked implements [middleware.RevocationStore] with the answers of [Store.IsRevoked]. While
+// the mirror is current it answers from memory, without a Redis operation, and never fails;
+// otherwise it asks Redis, and on failure returns false and an error wrapping [ErrUnavailable]
+// (false then means "unknown", not "allowed"). It is safe for concurrent use.
+func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
+	if !m.current() {
+		m.fallbacks.Add(1)
+		return m.store.IsRevoked(ctx, sid, sub, authTime)
+	}
+	m.mu.RLock()
+	sessionUntil, sessionFound := m.sessions[sid]
+	var cut subjectCut
+	var subjectFound bool
+	if len(m.subjects) > 0 {
+		cut, subjectFound = m.subjects[m.digests.get(sub)]
+	}
+	m.mu.RUnlock()
+	if !sessionFound && !subjectFound {
+		return false, nil // the common case, without reading the clock
+	}
+	now := m.store.cfg.now().UnixMilli()
+	if sessionFound && now < sessionUntil {
+		return true, nil
+	}
+	return subjectFound && now < cut.until && authTime.UnixMicro() < cut.cutoff, nil
+}
+
+// MirrorStats describes a [Mirror] at one moment, for metrics and tests.
+type MirrorStats struct {
+	Current   bool   // IsRevoked answers from memory
+	Sessions  int    // session revocations held, expired ones not yet swept included
+	Subjects  int    // subject cut-offs held, likewise
+	Resyncs   uint64 // full reads of the journal, the first included
+	Repairs   uint64 // records written back to a journal that had lost them
+	Fallbacks uint64 // IsRevoked calls answered by Redis because the mirror was not current
+	Seq       int64  // the journal's sequence number of the last change applied
+}
+
+// Stats returns the mirror's counters. It is safe for concurrent use.
+func (m *Mirror) Stats() MirrorStats {
+	m.mu.RLock()
+	sessions, subjects := len(m.sessions), len(m.subjects)
+	m.mu.RUnlock()
+	return MirrorStats{
+		Current:   m.current(),
+		Sessions:  sessions,
+		Subjects:  subjects,
+		Resyncs:   m.resyncs.Load(),
+		Repairs:   m.repairs.Load(),
+		Fallbacks: m.fallbacks.Load(),
+		Seq:       m.seq.Load(),
+	}
+}

@@ -1,0 +1,125 @@
+package redisstore
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+
+	"github.com/keycard-go/keycard/token"
+)
+
+// apply merges one journal record into the mirror, as the journal script merges it into Redis:
+// component by component the larger value wins, and a record whose until has passed counts as
+// absent. Merging is idempotent and commutative for live records, so a notice applied twice, or
+// a record seen both in a resync and in a notice, changes nothing. Records of a kind this
+// version does not know are ignored: a newer version may write kinds that only it checks.
+//
+// Adding a kind: a map in [Mirror], a case here and in [Mirror.records], and the check in
+// IsRevoked.
+func (m *Mirror) apply(rec record) {
+	now := m.store.cfg.now().UnixMilli()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case rec.kind == kindSession && len(rec.vals) == 1:
+		sid := token.SessionID(rec.id)
+		if old, ok := m.sessions[sid]; !ok || rec.vals[0] > old {
+			m.sessions[sid] = rec.vals[0]
+		}
+	case rec.kind == kindSubject && len(rec.vals) == 2:
+		var digest [sha256.Size]byte
+		if len(rec.id) != 2*sha256.Size {
+			return
+		}
+		if _, err := hex.Decode(digest[:], []byte(rec.id)); err != nil {
+			return
+		}
+		next := subjectCut{cutoff: rec.vals[0], until: rec.vals[1]}
+		if old, ok := m.subjects[digest]; ok && old.until > now {
+			next.cutoff = max(next.cutoff, old.cutoff)
+			next.until = max(next.until, old.until)
+		}
+		m.subjects[digest] = next
+	}
+}
+
+// records returns every live record of the mirror, in the journal's form.
+func (m *Mirror) records() map[string]record {
+	now := m.store.cfg.now().UnixMilli()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make(map[string]record, len(m.sessions)+len(m.subjects))
+	for sid, until := range m.sessions {
+		if until > now {
+			rec := sessionRecord(string(sid), until)
+			out[rec.field()] = rec
+		}
+	}
+	for digest, cut := range m.subjects {
+		if cut.until > now {
+			rec := subjectRecord(hex.EncodeToString(digest[:]), cut.cutoff, cut.until)
+			out[rec.field()] = rec
+		}
+	}
+	return out
+}
+
+// sweep forgets the records whose until has passed.
+func (m *Mirror) sweep() {
+	now := m.store.cfg.now().UnixMilli()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for sid, until := range m.sessions {
+		if until <= now {
+			delete(m.sessions, sid)
+		}
+	}
+	for digest, cut := range m.subjects {
+		if cut.until <= now {
+			delete(m.subjects, digest)
+		}
+	}
+}
+
+// covers reports whether the journal's record have (nil if the journal lacks it) holds at
+// least what want says: the journal does not need want written back.
+func covers(have *record, want record, now int64) bool {
+	if have == nil || len(have.vals) != len(want.vals) || have.until() <= now {
+		return false
+	}
+	for i, v := range want.vals {
+		if have.vals[i] < v {
+			return false
+		}
+	}
+	return true
+}
+
+// maxDigests bounds the digest cache; past it the cache starts again empty.
+const maxDigests = 1 << 16
+
+// digestCache remembers the SHA-256 of the subjects the mirror was asked about, since hashing
+// costs more than the rest of a check. It is safe for concurrent use and bounded: when it holds
+// maxDigests subjects it is emptied, so a flood of new subjects costs one hash each, as without
+// a cache, and no memory. Its zero value is an empty cache.
+type digestCache struct {
+	mu sync.RWMutex
+	m  map[token.Subject][sha256.Size]byte
+}
+
+func (c *digestCache) get(sub token.Subject) [sha256.Size]byte {
+	c.mu.RLock()
+	d, ok := c.m[sub]
+	c.mu.RUnlock()
+	if ok {
+		return d
+	}
+	d = sha256.Sum256([]byte(sub))
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxDigests {
+		c.m = make(map[token.Subject][sha256.Size]byte)
+	}
+	c.m[sub] = d
+	c.mu.Unlock()
+	return d
+}
