@@ -169,13 +169,23 @@ func parseValues(value string) ([]int64, error) {
 		if len(vals) == maxRecordValues {
 			return nil, errBadRecord
 		}
-		v, err := strconv.ParseInt(part, 10, 64)
+		v, err := parseCanonical(part)
 		if err != nil {
-			return nil, errBadRecord
+			return nil, err
 		}
 		vals = append(vals, v)
 	}
 	return vals, nil
+}
+
+// parseCanonical reads a decimal integer as strconv.FormatInt writes it: no sign but a minus,
+// no leading zero.
+func parseCanonical(s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || strconv.FormatInt(v, 10) != s {
+		return 0, errBadRecord
+	}
+	return v, nil
 }
 
 // parseRecord reads one journal field and its value.
@@ -208,7 +218,7 @@ func parseNotice(payload string) (notice, error) {
 	if !ok1 || !ok2 || !ok3 || epoch == "" {
 		return notice{}, errBadRecord
 	}
-	seq, err := strconv.ParseInt(seqStr, 10, 64)
+	seq, err := parseCanonical(seqStr)
 	if err != nil || seq < 1 {
 		return notice{}, errBadRecord
 	}

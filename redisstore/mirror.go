@@ -163,15 +163,25 @@ func (m *Mirror) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, u
 	return nil
 }
 
-// IsRevoked implements [middleware.RevocationStore] with the answers of [Store.IsRevoked]. While
-// the mirror is current it answers from memory, without a Redis operation, and never fails;
-// otherwise it asks Redis, and on failure returns false and an error wrapping [ErrUnavailable]
-// (false then means "unknown", not "allowed"). It is safe for concurrent use.
+// IsRevoked implements [middleware.RevocationStore] with the answers of [Store.IsRevoked]. A
+// session the mirror holds as revoked is refused at once: the mirror may lack recent
+// revocations, but never holds one that did not happen. Otherwise, while the mirror is current,
+// the session is accepted without a Redis operation; when it is not, IsRevoked asks Redis, and
+// on failure returns false and an error wrapping [ErrUnavailable] (false then means
+// "unknown", not "allowed"). It is safe for concurrent use.
 func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
-	if !m.current() {
-		m.fallbacks.Add(1)
-		return m.store.IsRevoked(ctx, sid, sub, authTime)
+	if m.holds(sid, sub, authTime) {
+		return true, nil
 	}
+	if m.current() {
+		return false, nil
+	}
+	m.fallbacks.Add(1)
+	return m.store.IsRevoked(ctx, sid, sub, authTime)
+}
+
+// holds reports whether the mirror's own records revoke the session.
+func (m *Mirror) holds(sid token.SessionID, sub token.Subject, authTime time.Time) bool {
 	m.mu.RLock()
 	sessionUntil, sessionFound := m.sessions[sid]
 	var cut subjectCut
@@ -181,13 +191,13 @@ func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.S
 	}
 	m.mu.RUnlock()
 	if !sessionFound && !subjectFound {
-		return false, nil // the common case, without reading the clock
+		return false // the common case, without reading the clock
 	}
 	now := m.store.cfg.now().UnixMilli()
 	if sessionFound && now < sessionUntil {
-		return true, nil
+		return true
 	}
-	return subjectFound && now < cut.until && authTime.UnixMicro() < cut.cutoff, nil
+	return subjectFound && now < cut.until && authTime.UnixMicro() < cut.cutoff
 }
 
 // MirrorStats describes a [Mirror] at one moment, for metrics and tests.

@@ -22,6 +22,10 @@ const sweepEvery = time.Second
 // scanCount is how many fields one HSCAN of a resync asks for.
 const scanCount = 1000
 
+// subscribeTimeout bounds the wait for Redis to confirm a subscription, after which the mirror
+// tries a new connection.
+const subscribeTimeout = 2 * time.Second
+
 // Why a subscription ends. Each makes the mirror stop answering from memory at once.
 var (
 	errEpoch    = errors.New("the journal was replaced (Redis restarted, flushed or evicted it)")
@@ -99,6 +103,7 @@ func (m *Mirror) follow(ctx context.Context) (synced bool, err error) {
 	beats := make(chan beat, 1)
 	inFlight := false
 	lastSweep := time.Now()
+	subscribed := time.Now()
 	f := &follower{}
 	for {
 		select {
@@ -124,6 +129,9 @@ func (m *Mirror) follow(ctx context.Context) (synced bool, err error) {
 				return f.synced, fmt.Errorf("%w: %w", errSubEnded, v)
 			}
 		case <-ticker.C:
+			if !f.synced && time.Since(subscribed) > subscribeTimeout {
+				return false, fmt.Errorf("%w: no confirmation from Redis in %v", errSubEnded, subscribeTimeout)
+			}
 			if f.synced && !inFlight {
 				inFlight = true
 				go m.heartbeat(ctx, f.applied, beats)
