@@ -189,8 +189,13 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 }
 
 // renewalDue reports whether a valid session should get a fresh token: it has used its share
-// of the lifetime, or it was signed by a key that is no longer the signing key.
+// of the lifetime, or it was signed by a key that is no longer the signing key. A token past its
+// exp is never renewed: the verifier's leeway absorbs clock skew between servers, it does not
+// extend sessions ([WithRefreshAfter](1) promises a token is never both valid and fully used).
 func (s *Sessions[T]) renewalDue(c *token.Claims[T], keys *token.KeySet, now time.Time) bool {
+	if !now.Before(c.Expiry) {
+		return false
+	}
 	if c.KeyID != keys.SigningKey().ID() {
 		return true
 	}
