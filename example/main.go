@@ -10,6 +10,8 @@
 //	                key is made at start-up, and sessions do not survive a restart.
 //	REDIS_URL       redis://[user:password@]host:port/db: keep revocations and login
 //	                throttling in Redis, shared by every instance, instead of in memory.
+//	                Revocation checks are answered from a mirror of Redis in memory
+//	                (-redis-mirror=false asks Redis on every request instead).
 package main
 
 import (
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	keyFile := fs.String("tls-key", "", "private key `file` (PEM) for -tls-cert")
 	insecureCookie := fs.Bool("insecure-cookie", false,
 		"send the session cookie over plain HTTP on a non-loopback address (DANGEROUS: anyone on the network can steal sessions)")
+	redisMirror := fs.Bool("redis-mirror", true,
+		"with REDIS_URL, answer revocation checks from a copy kept in memory (redisstore.Mirror); false asks Redis on every request")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -106,12 +110,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	cfg := appConfig{key: key, logger: logger, insecureCookie: *insecureCookie}
 	if url := getenv("REDIS_URL"); url != "" {
-		store, closeRedis, err := openRedis(ctx, url, logger)
+		stores, err := openRedis(ctx, url, *redisMirror, logger)
 		if err != nil {
 			return err
 		}
-		defer closeRedis()
-		cfg.revocation, cfg.limiter = store, store
+		defer stores.close()
+		cfg.revocation, cfg.limiter = stores.revocation, stores.limiter
 	}
 	handler, err := newApp(ctx, cfg)
 	if err != nil {
