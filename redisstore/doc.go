@@ -8,6 +8,21 @@
 // Sentinel ([redis.NewFailoverClient]) or Cluster ([redis.NewClusterClient]), through any
 // [redis.UniversalClient].
 //
+// # Mirror: revocation at in-memory speed
+//
+// [Store.IsRevoked] costs every protected request a Redis round trip. A [Mirror] answers the
+// same question from memory: every write of the Store also goes to a journal (one hash holding
+// every live revocation, with a sequence number), whose changes Redis publishes; each instance's
+// mirror applies them in sequence and checks the sequence number four times per lag bound
+// ([WithMaxLag], 100ms by default). The consistency bound: a revocation made on any instance is
+// refused by every mirror as soon as its notice arrives (about a millisecond here), and never
+// accepted later than the lag bound after it was made. A mirror that cannot vouch for being
+// current (Redis unreachable or restarted, a notice missing, the subscription broken, a
+// partition it has not noticed) asks Redis on each request, failing closed when Redis does not
+// answer, until it has read the journal again; a session it holds as revoked stays refused all
+// the while. Ordinary requests then cause no Redis operation; Redis work grows with logouts,
+// plus four small reads per lag bound per instance.
+//
 // # Security model
 //
 // Redis holds no secret: no token, cookie, password or signing key. It holds session IDs with
@@ -23,9 +38,11 @@
 // end of its window. Memory use stays proportional to the logouts of one session lifetime
 // and the login attempts of one window, and nothing needs cleaning up.
 //
-// A revocation lives only as long as Redis keeps it. A server without persistence (RDB or
-// AOF) or replicas forgets every logout when it restarts, and the logged-out tokens are
-// accepted again until they expire. A server that evicts keys under memory pressure
+// A revocation lives only as long as Redis keeps it, or a mirror remembers it: a mirror that
+// finds the journal missing records it holds (after a restart, a failover, an eviction) writes
+// them back. Without mirrors, or when every instance restarts too, a server without
+// persistence (RDB or AOF) or replicas forgets every logout when it restarts, and the
+// logged-out tokens are accepted again until they expire. A server that evicts keys under memory pressure
 // (maxmemory-policy allkeys-* or volatile-*; every key of the store has an expiry, so
 // volatile-* policies pick them first) silently forgets logouts too. Run Redis with
 // persistence or replication and with maxmemory-policy noeviction, where a full server
@@ -44,8 +61,9 @@
 //
 // Each update is one Lua script on one key, so it is atomic: parallel login attempts cannot
 // slip past the limit on any instance, and of two "log out everywhere" the later cut-off
-// wins. Keys are single and each command touches one, so Redis Cluster never answers
-// CROSSSLOT; the revocation check reads its two keys in one pipelined round trip.
+// wins. A revocation is two such scripts, the journal's first. Keys are single and each
+// command touches one, so Redis Cluster never answers CROSSSLOT; the revocation check reads
+// its two keys in one pipelined round trip.
 //
 // The store reads the clock of the instance it runs on to write and check revocations
 // ([WithClock]); instances should keep their clocks in sync, as token expiry already needs.

@@ -21,18 +21,25 @@ import (
 // one sequence number in the same atomic script that publishes its notice. The mirror applies
 // notices in sequence; a gap, a repeat, a new epoch or a broken subscription makes it stop
 // answering from memory at once, subscribe again and read the whole journal. Independently of
-// the notices, it reads the journal's sequence number every quarter of the maximum lag
-// ([WithMaxLag], 100ms by default) and answers from memory only while it has applied
-// everything Redis held at a moment no further back than that lag. Otherwise IsRevoked asks
-// Redis, as [Store.IsRevoked] does, and fails closed when Redis does not answer.
+// the notices, it reads the journal's sequence number four times per lag bound ([WithMaxLag],
+// [DefaultMaxLag] = 100ms) and is current only while it has applied everything Redis held at a
+// moment no further back than that bound. A session the mirror holds as revoked is refused
+// whatever its state, since it never holds a revocation that did not happen; any other session
+// is accepted from memory while the mirror is current, and checked in Redis ([Store.IsRevoked],
+// failing closed) while it is not.
 //
 // So a revocation made anywhere is refused by every mirror as soon as its notice arrives
-// (about a millisecond on a LAN), and at the latest after the maximum lag when it cannot
-// arrive, for instance when this instance is cut off from Redis without noticing.
+// (about a millisecond on a LAN), and at the latest after the lag bound when it cannot arrive,
+// for instance when this instance is cut off from Redis without noticing.
 //
 // When the mirror reads the journal again and finds it missing records the mirror still holds
-// (Redis restarted empty, failed over to a replica that lagged, evicted the key), it writes
-// them back: a logout is not forgotten while any mirroring instance remembers it.
+// (Redis restarted empty, restarted from an older snapshot, failed over to a replica that
+// lagged, evicted the key), it writes them back: a logout is not forgotten while any mirroring
+// instance remembers it. The flip side: a revocation cannot be lifted by deleting it in Redis
+// while mirrors run; it ends at its until.
+//
+// Memory: one entry per live revocation (every logout and "log out everywhere" within one
+// token lifetime), as in Redis, plus a bounded cache of subject digests.
 //
 // Its zero value is not usable; create one with [NewMirror] and stop it with [Mirror.Close].
 // It is safe for concurrent use.
