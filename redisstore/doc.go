@@ -28,10 +28,12 @@
 // Redis holds no secret: no token, cookie, password or signing key. It holds session IDs with
 // the time their revocation ends, SHA-256 digests of subjects (user IDs, often e-mail
 // addresses) with the cut-off of a "log out everywhere", and counters under the limiter keys
-// the middleware derives (already hashed). Whoever can write to Redis can still lift a
-// revocation or a throttle, or revoke every session: protect it like the application's
-// database (network isolation, AUTH or ACLs, TLS across untrusted networks), and give it a
-// key prefix of its own ([WithPrefix]) when it is shared.
+// the middleware derives (already hashed); the journal holds the same session IDs and digests.
+// Whoever can write to Redis can still lift a revocation (from what instances read in Redis; a
+// running mirror keeps what it has seen until its until) or a throttle, or revoke every session
+// (also by publishing on the journal's channel): protect it like the application's database
+// (network isolation, AUTH or ACLs, TLS across untrusted networks), and give it a key prefix
+// of its own ([WithPrefix]) when it is shared.
 //
 // Every record expires with the lifetime it protects: a session revocation when the session
 // would have ended anyway, a subject cut-off at the until its caller passes, a counter at the
