@@ -54,9 +54,9 @@ type Mirror struct {
 	synced     atomic.Pointer[chan struct{}] // closed when the mirror becomes current
 
 	mu       sync.RWMutex
-	sessions map[token.SessionID]int64        // until, Unix ms
-	subjects map[[sha256.Size]byte]subjectCut // by SHA-256 of the subject
-	digests  digestCache
+	sessions map[token.SessionID]int64           // until, Unix ms
+	subjects map[[sha256.Size]byte]subjectCut    // by SHA-256 of the subject
+	digests  map[token.Subject][sha256.Size]byte // SHA-256 of subjects asked about, bounded
 
 	repairing  sync.WaitGroup // the repair goroutine, at most one
 	repairBusy atomic.Bool
@@ -108,6 +108,7 @@ func NewMirror(store *Store, opts ...MirrorOption) (*Mirror, error) {
 		base:     time.Now(),
 		sessions: make(map[token.SessionID]int64),
 		subjects: make(map[[sha256.Size]byte]subjectCut),
+		digests:  make(map[token.Subject][sha256.Size]byte),
 		stop:     stop,
 		done:     make(chan struct{}),
 	}
@@ -126,7 +127,7 @@ func (m *Mirror) Close() error {
 	return nil
 }
 
-// current reports whether the mirror may answer from memory now.
+// current reports whether the mirror may accept sessions from memory now.
 func (m *Mirror) current() bool {
 	return int64(time.Since(m.base)) < m.freshUntil.Load()
 }
@@ -177,34 +178,63 @@ func (m *Mirror) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, u
 // on failure returns false and an error wrapping [ErrUnavailable] (false then means
 // "unknown", not "allowed"). It is safe for concurrent use.
 func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
-	if m.holds(sid, sub, authTime) {
-		return true, nil
+	sessionUntil, sessionFound, cut, subjectFound := m.lookup(sid, sub)
+	var elapsed time.Duration // on the monotonic clock, since m.base
+	if sessionFound || subjectFound {
+		var now time.Time
+		if m.store.cfg.clockSet {
+			now, elapsed = m.store.cfg.now(), time.Since(m.base)
+		} else {
+			now = time.Now() // one reading for both clocks
+			elapsed = now.Sub(m.base)
+		}
+		ms := now.UnixMilli()
+		if sessionFound && ms < sessionUntil ||
+			subjectFound && ms < cut.until && authTime.UnixMicro() < cut.cutoff {
+			// The mirror never holds a revocation that did not happen: refused, current or not.
+			return true, nil
+		}
+	} else {
+		elapsed = time.Since(m.base) // the common case: one monotonic reading
 	}
-	if m.current() {
+	if int64(elapsed) < m.freshUntil.Load() {
 		return false, nil
 	}
 	m.fallbacks.Add(1)
 	return m.store.IsRevoked(ctx, sid, sub, authTime)
 }
 
-// holds reports whether the mirror's own records revoke the session.
-func (m *Mirror) holds(sid token.SessionID, sub token.Subject, authTime time.Time) bool {
+// lookup returns the mirror's records for a session and its subject.
+func (m *Mirror) lookup(sid token.SessionID, sub token.Subject) (sessionUntil int64, sessionFound bool, cut subjectCut, subjectFound bool) {
 	m.mu.RLock()
-	sessionUntil, sessionFound := m.sessions[sid]
-	var cut subjectCut
-	var subjectFound bool
-	if len(m.subjects) > 0 {
-		cut, subjectFound = m.subjects[m.digests.get(sub)]
+	sessionUntil, sessionFound = m.sessions[sid]
+	if len(m.subjects) == 0 {
+		m.mu.RUnlock()
+		return
 	}
+	digest, known := m.digests[sub]
+	if !known {
+		m.mu.RUnlock()
+		digest = m.remember(sub)
+		m.mu.RLock()
+	}
+	cut, subjectFound = m.subjects[digest]
 	m.mu.RUnlock()
-	if !sessionFound && !subjectFound {
-		return false // the common case, without reading the clock
+	return
+}
+
+// remember hashes a subject and keeps its digest, since hashing costs more than the rest of
+// a check. The cache is bounded: holding maxDigests subjects, it starts again empty, so a flood
+// of new subjects costs one hash each, as without a cache, and no memory.
+func (m *Mirror) remember(sub token.Subject) [sha256.Size]byte {
+	digest := sha256.Sum256([]byte(sub))
+	m.mu.Lock()
+	if len(m.digests) >= maxDigests {
+		m.digests = make(map[token.Subject][sha256.Size]byte)
 	}
-	now := m.store.cfg.now().UnixMilli()
-	if sessionFound && now < sessionUntil {
-		return true
-	}
-	return subjectFound && now < cut.until && authTime.UnixMicro() < cut.cutoff
+	m.digests[sub] = digest
+	m.mu.Unlock()
+	return digest
 }
 
 // MirrorStats describes a [Mirror] at one moment, for metrics and tests.

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sync"
 
 	"github.com/keycard-go/keycard/token"
 )
@@ -95,31 +94,5 @@ func covers(have *record, want record, now int64) bool {
 	return true
 }
 
-// maxDigests bounds the digest cache; past it the cache starts again empty.
+// maxDigests bounds the mirror's cache of subject digests.
 const maxDigests = 1 << 16
-
-// digestCache remembers the SHA-256 of the subjects the mirror was asked about, since hashing
-// costs more than the rest of a check. It is safe for concurrent use and bounded: when it holds
-// maxDigests subjects it is emptied, so a flood of new subjects costs one hash each, as without
-// a cache, and no memory. Its zero value is an empty cache.
-type digestCache struct {
-	mu sync.RWMutex
-	m  map[token.Subject][sha256.Size]byte
-}
-
-func (c *digestCache) get(sub token.Subject) [sha256.Size]byte {
-	c.mu.RLock()
-	d, ok := c.m[sub]
-	c.mu.RUnlock()
-	if ok {
-		return d
-	}
-	d = sha256.Sum256([]byte(sub))
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxDigests {
-		c.m = make(map[token.Subject][sha256.Size]byte)
-	}
-	c.m[sub] = d
-	c.mu.Unlock()
-	return d
-}

@@ -28,6 +28,7 @@ type config struct {
 	maxAttempts int
 	window      time.Duration
 	now         func() time.Time
+	clockSet    bool // WithClock replaced time.Now
 }
 
 func defaultConfig() config {
@@ -105,7 +106,7 @@ func WithClock(now func() time.Time) Option {
 		if now == nil {
 			return errors.New("redisstore: nil clock")
 		}
-		c.now = now
+		c.now, c.clockSet = now, true
 		return nil
 	}
 }
