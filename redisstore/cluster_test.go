@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/redisstore"
 	"github.com/keycard-go/keycard/token"
 )
@@ -95,7 +96,7 @@ func TestCluster(t *testing.T) {
 			t.Errorf("IsRevoked(%s, %s) = %v, want %v", sid, sub, got, want)
 		}
 
-		key := fmt.Sprintf("login-%d", i)
+		key := middleware.ThrottleKey{Client: fmt.Sprintf("client-%d", i), Account: "login"}
 		for j, want := range []bool{false, false, true} {
 			d, err := s.Hit(ctx, key)
 			if err != nil {
