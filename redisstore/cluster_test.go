@@ -124,4 +124,21 @@ func TestCluster(t *testing.T) {
 	if crossSlot == 0 {
 		t.Error("no check read keys of two slots: the test proves nothing about CROSSSLOT")
 	}
+
+	// A client's two limiter keys share a slot whatever braces the prefix holds.
+	for _, prefix := range []string{"{app}:", "app{", "a}b{c:", "{"} {
+		s, err := redisstore.New(client, redisstore.WithTimeout(5*time.Second), redisstore.WithPrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			key := middleware.ThrottleKey{Client: fmt.Sprintf("client-%d}{", i), Account: "login"}
+			if _, err := s.Hit(ctx, key); err != nil {
+				t.Errorf("prefix %q: Hit: %v", prefix, err)
+			}
+			if err := s.Reset(ctx, key); err != nil {
+				t.Errorf("prefix %q: Reset: %v", prefix, err)
+			}
+		}
+	}
 }

@@ -8,8 +8,9 @@ import (
 	"github.com/keycard-go/keycard/token"
 )
 
-// Key names. Each record lives under one key, and every command touches one key, so that no
-// command spans two hash slots of a Redis Cluster (no CROSSSLOT errors).
+// Key names. Each record lives under one key, and every command touches one key or, for the
+// limiter, two keys of one hash slot, so that no command spans two hash slots of a Redis
+// Cluster (no CROSSSLOT errors).
 //
 //	prefix + "sid:" + session ID               revoked session: its until, in Unix ms
 //	prefix + "sub:" + hex(SHA-256(subject))    subject cut-off: hash {c: cut-off in Unix µs, u: until in Unix ms}
@@ -22,7 +23,8 @@ import (
 // already hashed by the middleware. The client is hashed again so that its two keys share a
 // Cluster hash tag, {c}, whatever the caller passed: the limiter updates both in one script,
 // which Cluster allows only within one slot. Both names start with the same text up to and
-// including the tag, so they share a slot even when the prefix holds a brace of its own. Each
+// including the tag, so they share a slot even when the prefix holds a brace of its own
+// ([WithPrefix] refuses the one prefix that would break this, an empty tag "{}"). Each
 // name is unambiguous: the kind follows the fixed prefix, and the rest is taken whole.
 const (
 	sessionPart = "sid:"
