@@ -3,6 +3,7 @@ package middleware_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -196,4 +197,21 @@ func hex32(i int) string {
 		s = "0" + s
 	}
 	return s
+}
+
+// A client's budget covers every account it names: here 2 failed attempts per window, so a
+// third account is refused before the limiter keeps anything for it.
+func ExampleNewMemoryLimiter() {
+	l := middleware.NewMemoryLimiter(5, 15*time.Minute, nil, middleware.LimitClientAttempts(2))
+	ctx := context.Background()
+	for _, account := range []string{"alice", "bob", "carol"} {
+		wait, err := l.Hit(ctx, middleware.ThrottleKey{Client: "203.0.113.9", Account: account})
+		fmt.Printf("%s: wait %v, err %v\n", account, wait.Round(time.Minute), err)
+	}
+	fmt.Println("entries:", l.Len())
+	// Output:
+	// alice: wait 0s, err <nil>
+	// bob: wait 0s, err <nil>
+	// carol: wait 15m0s, err <nil>
+	// entries: 3
 }
