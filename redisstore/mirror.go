@@ -156,7 +156,9 @@ func (m *Mirror) Revoke(ctx context.Context, sid token.SessionID, until time.Tim
 	if err := m.store.Revoke(ctx, sid, until); err != nil {
 		return err
 	}
-	m.apply(sessionRecord(string(sid), unixMillisCeil(until)))
+	if until.After(m.store.cfg.now()) { // as Store.Revoke, which writes nothing otherwise
+		m.apply(sessionRecord(string(sid), unixMillisCeil(until)))
+	}
 	return nil
 }
 

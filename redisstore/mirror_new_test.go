@@ -83,7 +83,7 @@ func TestMirrorUnreachable(t *testing.T) {
 
 func TestMirrorClose(t *testing.T) {
 	client := newClient(t, redisOptions(t))
-	store, _ := newStore(t, client)
+	store, _ := newStore(t, client, redisstore.WithTimeout(5*time.Second))
 	m := newMirror(t, store)
 	if err := m.Revoke(t.Context(), "sid-1", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func (b *syncBuffer) String() string {
 func TestMirrorLogs(t *testing.T) {
 	srv := startServer(t)
 	client := newClient(t, &redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
-	store, _ := newStore(t, client)
+	store, _ := newStore(t, client, redisstore.WithTimeout(5*time.Second))
 	var logs syncBuffer
 	m := newMirror(t, store, redisstore.WithMirrorLogger(zerolog.New(&logs)))
 	if err := m.Revoke(t.Context(), "secret-session-id", time.Now().Add(time.Hour)); err != nil {

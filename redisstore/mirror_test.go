@@ -127,8 +127,8 @@ func TestMirrorMatchesMemory(t *testing.T) {
 	for seed := range uint64(5) {
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
 			clk := newClock(t0)
-			storeA, prefix := newStore(t, clientA, redisstore.WithClock(clk.Now))
-			storeB, err := redisstore.New(clientB, redisstore.WithPrefix(prefix), redisstore.WithClock(clk.Now))
+			storeA, prefix := newStore(t, clientA, redisstore.WithClock(clk.Now), redisstore.WithTimeout(5*time.Second))
+			storeB, err := redisstore.New(clientB, redisstore.WithPrefix(prefix), redisstore.WithClock(clk.Now), redisstore.WithTimeout(5*time.Second))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +190,7 @@ func TestMirrorMatchesMemory(t *testing.T) {
 func TestMirrorSteadyState(t *testing.T) {
 	client := newClient(t, redisOptions(t))
 	counter := countCommands(client)
-	store, _ := newStore(t, client)
+	store, _ := newStore(t, client, redisstore.WithTimeout(5*time.Second))
 	// A long lag, so that a loaded machine delaying a heartbeat cannot make the mirror ask
 	// Redis: the test counts commands, not time.
 	const maxLag = 20 * time.Second
@@ -244,8 +244,9 @@ func TestMirrorSteadyState(t *testing.T) {
 func TestMirrorPropagation(t *testing.T) {
 	opt := redisOptions(t)
 	clientA, clientB := newClient(t, opt), newClient(t, opt)
-	storeA, prefix := newStore(t, clientA)
-	storeB, err := redisstore.New(clientB, redisstore.WithPrefix(prefix))
+	// Writes may take long on a loaded machine; the bound checked is the mirrors'.
+	storeA, prefix := newStore(t, clientA, redisstore.WithTimeout(5*time.Second))
+	storeB, err := redisstore.New(clientB, redisstore.WithPrefix(prefix), redisstore.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func TestMirrorPropagation(t *testing.T) {
 // notice comes back.
 func TestMirrorReadsOwnWrites(t *testing.T) {
 	client := newClient(t, redisOptions(t))
-	store, _ := newStore(t, client)
+	store, _ := newStore(t, client, redisstore.WithTimeout(5*time.Second))
 	m := newMirror(t, store)
 	ctx := t.Context()
 	now := time.Now()
