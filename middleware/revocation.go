@@ -16,16 +16,23 @@ import (
 // including an older one still held by a parallel request or an attacker.
 //
 // Implementations must be safe for concurrent use and must forget entries once until has passed,
-// so that storage never grows without bound. [MemoryRevocation] keeps entries in memory for a
-// single process; the redisstore module shares them between processes.
+// so that storage never grows without bound; they must never forget one before, whatever else
+// they store (a revocation dropped early is a logged-out token that works again). The
+// middleware passes an until that outlives every token of the session by the verifier's
+// leeway. [MemoryRevocation] keeps entries in memory for a single process; the redisstore
+// module shares them between processes. The storetest package checks an implementation
+// against this contract.
 type RevocationStore interface {
 	// Revoke marks the session sid as revoked until the given time, after which every token of
-	// the session has expired anyway.
+	// the session has expired anyway. Of two untils for one session the later wins, in
+	// either order; an until that has passed revokes nothing. A store with millisecond
+	// resolution may keep the revocation up to a millisecond past until, never less.
 	Revoke(ctx context.Context, sid token.SessionID, until time.Time) error
 
 	// RevokeSubject revokes every session of sub that began (auth_time) before cutoff:
 	// "log out everywhere", after a password change for instance. The record may be forgotten
-	// after until.
+	// after until. Of two calls for one subject, the later cut-off and the later until win,
+	// each on its own and in either order.
 	RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error
 
 	// IsRevoked reports whether a session is revoked: either its ID was revoked, or its
