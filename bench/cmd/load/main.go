@@ -170,6 +170,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 type phase struct {
 	latencies []time.Duration // sorted
 	errors    int64
+	kinds     map[string]int // errors by message
 	elapsed   time.Duration
 }
 
@@ -187,6 +188,9 @@ func (p *phase) p(q float64) time.Duration {
 func report(w io.Writer, name string, p *phase) {
 	fmt.Fprintf(w, "%-28s %8.0f req/s  p50 %8s  p90 %8s  p99 %8s  max %8s  (%d requests, %d errors)\n",
 		name, p.rps(), round(p.p(0.5)), round(p.p(0.9)), round(p.p(0.99)), round(p.p(1)), len(p.latencies), p.errors)
+	for _, kind := range slices.Sorted(maps.Keys(p.kinds)) {
+		fmt.Fprintf(w, "%-28s %8d × %s\n", "  error", p.kinds[kind], kind)
+	}
 }
 
 func round(d time.Duration) time.Duration {
@@ -213,6 +217,7 @@ func protected(ctx context.Context, client *http.Client, bases []string, cookie 
 	var mu sync.Mutex
 	var all []time.Duration
 	var firstErr error
+	kinds := map[string]int{}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range clients {
@@ -229,6 +234,7 @@ func protected(ctx context.Context, client *http.Client, bases []string, cookie 
 					errs.Add(1)
 					mu.Lock()
 					firstErr = cmp(firstErr, err)
+					kinds[err.Error()]++
 					mu.Unlock()
 					continue
 				}
@@ -247,7 +253,7 @@ func protected(ctx context.Context, client *http.Client, bases []string, cookie 
 	if len(all) == 0 {
 		return nil, fmt.Errorf("no protected request succeeded: %v", firstErr)
 	}
-	return &phase{latencies: all, errors: errs.Load(), elapsed: elapsed}, nil
+	return &phase{latencies: all, errors: errs.Load(), kinds: kinds, elapsed: elapsed}, nil
 }
 
 // redisCounter returns a function that reports the commands the Redis at addr processed since
