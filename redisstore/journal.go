@@ -17,9 +17,10 @@ import (
 //	prefix + "journal"   hash: epoch, seq, cur and one field per record
 //
 // A record's field is its kind, a colon and its ID; its value is the record's integers joined by
-// colons, the last of them its until in Unix ms. A Mirror learns a new kind by adding it to
-// [record.kind] and to its own maps; the script below merges any kind the same way: component by
-// component the larger value wins, and a record whose until has passed counts as absent.
+// colons, the last of them its until in Unix ms. A new kind needs a constant below, a
+// constructor, a case in Store.write and in Mirror.apply and Mirror.records, and its check in
+// Mirror.IsRevoked; the script merges any kind the same way: component by component the larger
+// value wins, and a record whose until has passed counts as absent.
 //
 //	"s:" + session ID            until                          (Revoke)
 //	"u:" + hex(SHA-256(subject)) cut-off (Unix µs) ":" until    (RevokeSubject)

@@ -58,8 +58,7 @@ type Mirror struct {
 	subjects map[[sha256.Size]byte]subjectCut    // by SHA-256 of the subject
 	digests  map[token.Subject][sha256.Size]byte // SHA-256 of subjects asked about, bounded
 
-	repairing  sync.WaitGroup // the repair goroutine, at most one
-	repairBusy atomic.Bool
+	repairing sync.WaitGroup // the repair goroutine, at most one
 
 	seq       atomic.Int64 // the journal's sequence number last applied, for Stats
 	resyncs   atomic.Uint64

@@ -289,12 +289,10 @@ func (m *Mirror) resync(ctx context.Context, f *follower) error {
 	m.confirm(sent)
 	m.cfg.log.Info().Str("event", "mirror_synced").Int("records", len(have)).Int64("seq", seq).
 		Msg("keycard: revocation mirror read the journal")
-	if m.repairBusy.CompareAndSwap(false, true) {
-		m.repairing.Go(func() {
-			defer m.repairBusy.Store(false)
-			m.repair(ctx, have, seq)
-		})
-	}
+	// One repair at a time: an earlier one ended with its subscription, whose context is
+	// cancelled, so the wait is short; this one starts from the journal just read.
+	m.repairing.Wait()
+	m.repairing.Go(func() { m.repair(ctx, have, seq) })
 	return nil
 }
 
@@ -302,7 +300,7 @@ func (m *Mirror) resync(ctx context.Context, f *follower) error {
 // lost them (a restart without persistence, a failover to a replica that lagged, eviction), but
 // they still revoke sessions whose tokens have not expired. Merging is idempotent, so several
 // instances repairing at once do no harm. It runs beside the subscription, whose notices keep
-// coming meanwhile, one repair at a time. A failure is logged; the next resync tries again.
+// coming meanwhile. A failure is logged; the next resync tries again.
 func (m *Mirror) repair(ctx context.Context, have map[string]record, seq int64) {
 	now := m.store.cfg.now().UnixMilli()
 	var written int
