@@ -63,6 +63,8 @@ type config struct {
 	check              any // func(context.Context, *token.Claims[T]) error, checked in New
 
 	cacheSize int
+
+	pending pendingConfig
 }
 
 func defaultConfig() config {
@@ -76,6 +78,7 @@ func defaultConfig() config {
 		refreshAfter:     DefaultRefreshAfter,
 		absoluteLifetime: DefaultAbsoluteLifetime,
 		cacheSize:        DefaultCacheSize,
+		pending:          pendingConfig{lifetime: DefaultPendingLifetime, tries: DefaultPendingTries},
 	}
 }
 

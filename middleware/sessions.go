@@ -29,6 +29,9 @@ type Sessions[T any] struct {
 	// revokeFor is how long a revocation must be kept: every token of the session issued up to
 	// now expires within it. The margin covers the verifier's leeway.
 	revokeFor time.Duration
+
+	pcodec  *token.Codec[pendingClaims] // pending second-step credentials (pending.go)
+	pcookie http.Cookie                 // their cookie's template
 }
 
 // revocationMargin covers the clock leeway a verifier may grant past a token's expiry.
@@ -81,6 +84,9 @@ func New[T any](codec *token.Codec[T], opts ...Option) (*Sessions[T], error) {
 		}
 	}
 	s.revokeFor = codec.Lifetime() + revocationMargin
+	if err := s.setUpPending(); err != nil {
+		return nil, err
+	}
 	if cfg.insecureCookie {
 		cfg.logger.Warn().Str("cookie", cfg.cookieName).
 			Msg("keycard: session cookie without Secure: it travels over plain HTTP and can be stolen on the network; use only for development")
