@@ -64,6 +64,10 @@ type config struct {
 
 	cacheSize int
 
+	events           func(context.Context, Event)
+	rememberField    string
+	rememberLifetime time.Duration
+
 	pending pendingConfig
 }
 
@@ -78,6 +82,8 @@ func defaultConfig() config {
 		refreshAfter:     DefaultRefreshAfter,
 		absoluteLifetime: DefaultAbsoluteLifetime,
 		cacheSize:        DefaultCacheSize,
+		rememberField:    DefaultRememberField,
+		rememberLifetime: DefaultRememberLifetime,
 		pending:          pendingConfig{lifetime: DefaultPendingLifetime, tries: DefaultPendingTries},
 	}
 }
@@ -275,7 +281,7 @@ func WithClientIP(f func(*http.Request) string) Option {
 // Default "email". The password field is always "password", the redirect target "next".
 func WithIdentifierField(name string) Option {
 	return func(c *config) error {
-		if name == "" || name == "password" || name == "next" {
+		if name == "" || name == "password" || name == "next" || name == c.rememberField {
 			return fmt.Errorf("middleware: invalid identifier field %q", name)
 		}
 		c.identifierField = name

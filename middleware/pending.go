@@ -40,6 +40,10 @@ type Pending struct {
 	done  bool // CompletePending ran
 }
 
+// EventLoginPending is the [Event] of a first factor that was accepted for an account that needs
+// a second step ([Sessions.StartPending] from the login handler): no session yet.
+const EventLoginPending = "login.pending"
+
 // A PendingOption configures one call of [Sessions.StartPending].
 type PendingOption func(*pendingClaims)
 
@@ -140,9 +144,11 @@ func (s *Sessions[T]) TryPending(w http.ResponseWriter, r *http.Request) (*Pendi
 // CompletePending turns a pending login whose second step succeeded into a session: p must come
 // from [Sessions.TryPending] on this request, methods are the second factor's (such as
 // [AMROTP]). It clears the pending cookie and starts a new session of p.Subject with payload
-// ([Sessions.Start]), recording the first factor's methods, the second's and [AMRMultiFactor].
-// An attempt completes once: a second completion fails with [ErrPendingReplayed].
-// Safe for concurrent use.
+// ([Sessions.Start], always with a new session ID, even when the request carries a session of
+// the same user), whose amr records the first factor's methods, the second's and
+// [AMRMultiFactor] ("pwd otp mfa"), and the first step's "remember me" choice; it emits
+// [EventLoginSucceeded]. An attempt completes once: a second completion fails with
+// [ErrPendingReplayed]. Safe for concurrent use.
 func (s *Sessions[T]) CompletePending(w http.ResponseWriter, r *http.Request, p *Pending, payload T, methods ...string) (*token.Claims[T], error) {
 	switch {
 	case p == nil || p.owner != any(s) || !p.tried:
@@ -157,11 +163,18 @@ func (s *Sessions[T]) CompletePending(w http.ResponseWriter, r *http.Request, p 
 		return nil, err
 	}
 	p.done = true
-	amr := slices.Concat(p.Methods, methods, []string{amrMultiFactor})
-	slices.Sort(amr)
-	amr = slices.Compact(amr)
 	s.clearPendingCookie(w)
-	return s.startSecondFactor(w, r, p, payload, amr)
+	opts := []StartOption{AuthMethods(p.Methods...), AuthMethods(methods...), AuthMethods(AMRMultiFactor), newSession()}
+	if p.RememberSet {
+		opts = append(opts, RememberMe(p.Remember))
+	}
+	claims, err := s.Start(w, r, p.Subject, payload, opts...)
+	if err != nil {
+		return nil, err
+	}
+	e := s.sessionEvent(r, EventLoginSucceeded, claims)
+	s.Emit(r.Context(), e)
+	return claims, nil
 }
 
 // CancelPending ends r's pending login, if it has one ("sign in as someone else"): the cookie is
@@ -178,11 +191,6 @@ func (s *Sessions[T]) CancelPending(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	return err
-}
-
-// startSecondFactor starts the session of a completed pending login.
-func (s *Sessions[T]) startSecondFactor(w http.ResponseWriter, r *http.Request, p *Pending, payload T, _ []string) (*token.Claims[T], error) {
-	return s.Start(w, r, p.Subject, payload)
 }
 
 // useOnce marks key used until the given time, failing with ErrPendingReplayed when it was used already
@@ -239,9 +247,3 @@ func validMethod(m string) bool {
 	}
 	return true
 }
-
-// amr values of the pending state; they match the exported constants of the session lifecycle.
-const (
-	amrPassword    = "pwd"
-	amrMultiFactor = "mfa"
-)

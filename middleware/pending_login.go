@@ -25,7 +25,11 @@ func (s *Sessions[T]) handOver(w http.ResponseWriter, r *http.Request, req login
 	if !need {
 		return false
 	}
-	p, err := s.StartPending(w, r, sub, []string{amrPassword})
+	var opts []PendingOption
+	if req.rememberSet {
+		opts = append(opts, PendingRemember(req.remember))
+	}
+	p, err := s.StartPending(w, r, sub, []string{AMRPassword}, opts...)
 	if err != nil {
 		s.logger(r).Error().Err(err).Str("event", "login_error").Msg("keycard: could not start pending login")
 		s.loginFailed(w, r, req, http.StatusInternalServerError, 0)
@@ -36,6 +40,9 @@ func (s *Sessions[T]) handOver(w http.ResponseWriter, r *http.Request, req login
 	}
 	s.logger(r).Info().Str("event", "login_second_factor").Str("account", accountTag(key)).
 		Msg("keycard: password correct, second factor required")
+	e := s.requestEvent(r, EventLoginPending)
+	e.Subject, e.Method = sub, AMRPassword
+	s.Emit(r.Context(), e)
 
 	if req.json {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -459,5 +460,88 @@ func TestStartPendingRefusesBadMethods(t *testing.T) {
 		if len(rec.Header()["Set-Cookie"]) != 0 {
 			t.Errorf("StartPending(%q) set a cookie", methods)
 		}
+	}
+}
+
+func TestSecondStepSession(t *testing.T) {
+	var mu sync.Mutex
+	var events []middleware.Event
+	hook := middleware.WithEvents(func(_ context.Context, e middleware.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	})
+	ts := newTwoStep(t, hook)
+	old, oldClaims := ts.issue(t) // user-1 is signed in already, with a password only
+
+	req := formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "remember": {"on"}})
+	req.Header.Set("Cookie", cookieHeader(old))
+	rec := serve(ts.mux, req)
+	pending, ok := cookieNamed(rec, pendingCookieName)
+	if !ok {
+		t.Fatalf("re-login with a second factor: %d, no pending cookie", rec.Code)
+	}
+	if _, ok := setCookie(rec); ok {
+		t.Fatal("a password alone re-authenticated a session of an account with a second factor")
+	}
+
+	step := ts.second(pending.Value, secondCode)
+	c, ok := setCookie(step)
+	if !ok {
+		t.Fatalf("second step: %d %q, no session", step.Code, step.Body.String())
+	}
+	claims, err := ts.codec.Verify(c.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(claims.AMR, " "), "pwd otp mfa"; got != want {
+		t.Errorf("amr = %q, want %q", got, want)
+	}
+	if !claims.Remember {
+		t.Error("the login's remember-me choice was not carried through the second step")
+	}
+	if claims.SessionID == oldClaims.SessionID {
+		t.Error("the second step reused a session ID")
+	}
+	mu.Lock()
+	var kinds []string
+	for _, e := range events {
+		kinds = append(kinds, e.Kind+"/"+e.Method)
+	}
+	mu.Unlock()
+	got := strings.Join(kinds, " ")
+	for _, want := range []string{middleware.EventLoginPending + "/pwd", middleware.EventLoginSucceeded + "/pwd otp mfa"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("events %q lack %q", got, want)
+		}
+	}
+}
+
+// TestSecondStepReplacesSession: completing a pending login in a browser that holds a session
+// of the same user gives a new session ID and revokes the old one.
+func TestSecondStepReplacesSession(t *testing.T) {
+	var ts *twoStep
+	revocation := middleware.NewMemoryRevocation(func() time.Time { return ts.clk.Now() })
+	ts = newTwoStep(t, middleware.WithRevocation(revocation))
+	old, oldClaims := ts.issue(t)
+	raw := ts.login(t)
+	req := httptest.NewRequest("POST", "/login/2fa", strings.NewReader("code="+secondCode))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Cookie", pendingCookieName+"="+raw+"; "+cookieHeader(old))
+	rec := serve(ts.mux, req)
+	c, ok := setCookie(rec)
+	if !ok {
+		t.Fatalf("second step: %d %q", rec.Code, rec.Body.String())
+	}
+	claims, err := ts.codec.Verify(c.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims.SessionID == oldClaims.SessionID {
+		t.Error("the session of the same user was kept; a completed second step must start a new one")
+	}
+	if revoked, _ := revocation.IsRevoked(t.Context(), oldClaims.SessionID, oldClaims.Subject, oldClaims.AuthTime); !revoked {
+		t.Error("the replaced session was not revoked")
 	}
 }
