@@ -60,12 +60,12 @@ func TestRecoveryCodes(t *testing.T) {
 
 func TestParseRecoveryCode(t *testing.T) {
 	for in, want := range map[string]string{
-		"7k2m-9qxd-4v8r-hc3n":    "7k2m9qxd4v8rhc3n",
-		"7K2M9QXD4V8RHC3N":       "7k2m9qxd4v8rhc3n",
-		" 7k2m 9qxd 4v8r hc3n ":  "7k2m9qxd4v8rhc3n",
-		"ILo0-0000-0000-0000":    "1100000000000000",
-		"abcd-efgh-jkmn-pqrs":    "abcdefghjkmnpqrs",
-		"tvwx-yz01-2345-6789":    "tvwxyz0123456789",
+		"7k2m-9qxd-4v8r-hc3n":   "7k2m9qxd4v8rhc3n",
+		"7K2M9QXD4V8RHC3N":      "7k2m9qxd4v8rhc3n",
+		" 7k2m 9qxd 4v8r hc3n ": "7k2m9qxd4v8rhc3n",
+		"ILo0-0000-0000-0000":   "1100000000000000",
+		"abcd-efgh-jkmn-pqrs":   "abcdefghjkmnpqrs",
+		"tvwx-yz01-2345-6789":   "tvwxyz0123456789",
 	} {
 		if got, err := totp.ParseRecoveryCode(in); err != nil || got != want {
 			t.Errorf("ParseRecoveryCode(%q) = %q, %v; want %q", in, got, err, want)

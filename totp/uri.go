@@ -57,7 +57,7 @@ func escapeLabel(s string) string {
 // algorithm (SHA1, SHA256, SHA512), digits (6 or 8) and period (15 to 120 seconds). It refuses
 // HOTP URIs, repeated parameters, control characters and anything longer than 2048 bytes.
 // Errors match [ErrInvalidURI] (and [ErrInvalidSecret] or [ErrInvalidParams] where they
-// apply). It never panics.
+// apply). The key's Params are filled in: absent parameters are the defaults. It never panics.
 func ParseURI(s string) (*Key, error) {
 	bad := func(why string) (*Key, error) { return nil, fmt.Errorf("%w: %s", ErrInvalidURI, why) }
 	if len(s) > maxURILen {
@@ -70,9 +70,14 @@ func ParseURI(s string) (*Key, error) {
 	if !strings.EqualFold(u.Scheme, "otpauth") || !strings.EqualFold(u.Host, "totp") || u.User != nil || u.Opaque != "" || u.Fragment != "" {
 		return bad("not an otpauth://totp/ URI")
 	}
-	label, ok := strings.CutPrefix(u.Path, "/")
-	if !ok || label == "" || strings.Contains(label, "/") {
+	// The label is one path segment; a slash inside it is percent-encoded.
+	escaped, ok := strings.CutPrefix(u.EscapedPath(), "/")
+	if !ok || escaped == "" || strings.Contains(escaped, "/") {
 		return bad("no label")
+	}
+	label, err := url.PathUnescape(escaped)
+	if err != nil {
+		return bad("malformed label")
 	}
 	k := &Key{Account: label}
 	if issuer, account, found := strings.Cut(label, ":"); found {
@@ -137,6 +142,7 @@ func ParseURI(s string) (*Key, error) {
 	if err := k.Params.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURI, err)
 	}
+	k.Params = k.Params.withDefaults()
 	if err := checkLabels(k.Issuer, k.Account); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURI, err)
 	}
