@@ -37,7 +37,9 @@ func readRequest(w http.ResponseWriter, r *http.Request, needCode bool) (codeReq
 		err = readForm(r, fields)
 	case "application/json":
 		req.json = true
-		err = readJSON(r.Body, fields)
+		if err = readJSON(r.Body, fields); err == io.EOF && !needCode {
+			err = nil // an empty body: nothing to say
+		}
 	case "":
 		req.json = !acceptsHTML(r)
 		if needCode {
