@@ -73,9 +73,10 @@ func AuthenticatedAt(t time.Time) StartOption {
 // With a revocation store, the session's earlier tokens stop working.
 //
 // Otherwise Start begins a brand-new session (new session ID, new token ID: a session the
-// request carried is never reused, so there is no session fixation) and, with a revocation
-// store, revokes the session r carried, of whatever subject (as by [Sessions.End]; a failure to
-// revoke it is logged and does not fail Start).
+// request carried is never reused, so there is no session fixation). In both cases, with a
+// revocation store, every other session whose cookie r carries and verifies is revoked, of
+// whatever subject (as by [Sessions.End]; a failure to revoke is logged and does not fail
+// Start).
 //
 // It fails, setting nothing, when the payload or the methods are refused by the codec or the
 // cookie would be too large for browsers ([token.ErrInvalidClaims], [ErrCookieTooLarge],
@@ -116,20 +117,20 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 		return nil, err
 	}
 	ctx := r.Context()
+	revoked, err := s.revokePresented(r, claims.SessionID)
+	if err != nil {
+		s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
+	}
+	for _, old := range revoked {
+		e := s.sessionEvent(r, EventSessionRevoked, old)
+		e.Reason = "replaced"
+		s.Emit(ctx, e)
+	}
 	if again {
 		s.Emit(ctx, s.sessionEvent(r, EventSessionReauthenticated, claims))
-		return claims, nil
+	} else {
+		s.Emit(ctx, s.sessionEvent(r, EventSessionStarted, claims))
 	}
-	if old := s.toRevoke(r); old != nil && old.SessionID != claims.SessionID {
-		if err := s.revoke(ctx, old); err != nil {
-			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
-		} else if s.cfg.revocation != nil {
-			e := s.sessionEvent(r, EventSessionRevoked, old)
-			e.Reason = "replaced"
-			s.Emit(ctx, e)
-		}
-	}
-	s.Emit(ctx, s.sessionEvent(r, EventSessionStarted, claims))
 	return claims, nil
 }
 

@@ -419,3 +419,35 @@ func TestEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerWritesToAMRStayInRequest: amr is copied into the request's claims like the rest,
+// so a handler writing to it changes neither later requests nor a renewed token.
+func TestHandlerWritesToAMRStayInRequest(t *testing.T) {
+	f := newFixture(t)
+	_, c := startOn(t, f.sessions, "", "user-1", middleware.AuthMethods(middleware.AMRPassword, middleware.AMROTP, middleware.AMRMultiFactor))
+	var seen []string
+	h := f.sessions.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cl, _ := middleware.ClaimsFrom[User](r.Context())
+		seen = append(seen, strings.Join(cl.AMR, " "))
+		cl.AMR[0] = "hwk"
+		cl.AMR = append(cl.AMR, "evil")
+	}))
+	get := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(c.Value))
+		return serve(h, req)
+	}
+	get()
+	f.clk.Advance(f.codec.Lifetime() * 3 / 4)
+	renewed, ok := setCookie(get())
+	if !ok {
+		t.Fatal("not renewed")
+	}
+	if seen[1] != "pwd otp mfa" {
+		t.Errorf("second request saw amr %q, want %q", seen[1], "pwd otp mfa")
+	}
+	next, err := f.codec.Verify(renewed.Value)
+	if err != nil || !slices.Equal(next.AMR, []string{"pwd", "otp", "mfa"}) {
+		t.Errorf("renewed token: amr %q (%v), want [pwd otp mfa]", next.AMR, err)
+	}
+}
