@@ -174,7 +174,7 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 	if s.cfg.revocation == nil {
 		return nil
 	}
-	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.AuthTime)
+	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.SessionStart, c.Version)
 	switch {
 	case err != nil && s.cfg.revocationFailOpen:
 		s.logger(r).Error().Err(err).Msg("keycard: revocation store unavailable; failing open")

@@ -70,7 +70,8 @@ func AuthenticatedAt(t time.Time) StartOption {
 // Start keeps the session ID, the session's start (so the absolute lifetime does not grow) and
 // its "remember me" choice (unless [RememberMe] is given), moves the authentication time to
 // now (or [AuthenticatedAt]), records the methods given with [AuthMethods], and carries payload.
-// With a revocation store, the session's earlier tokens stop working.
+// With a revocation store, the session's earlier tokens stop working (a failure to record that
+// is logged and does not fail Start).
 //
 // Otherwise Start begins a brand-new session (new session ID, new token ID: a session the
 // request carried is never reused, so there is no session fixation). In both cases, with a
@@ -117,6 +118,11 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 		return nil, err
 	}
 	ctx := r.Context()
+	if again {
+		if err := s.cutOff(ctx, prev, claims); err != nil {
+			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the re-authenticated session's earlier tokens")
+		}
+	}
 	revoked, err := s.revokePresented(r, claims.SessionID)
 	if err != nil {
 		s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")

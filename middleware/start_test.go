@@ -91,8 +91,11 @@ func TestStartReauthentication(t *testing.T) {
 	if c2.MaxAge <= 0 {
 		t.Errorf("remembered session re-authenticated: cookie Max-Age %d, want persistent", c2.MaxAge)
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart); revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart, again.Version); revoked {
 		t.Error("re-authentication revoked its own session")
+	}
+	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart, first.Version); !revoked {
+		t.Error("re-authentication left the session's earlier token valid")
 	}
 	// RememberMe given at a re-authentication changes the choice, in the same session.
 	f.clk.Advance(time.Minute)
@@ -106,7 +109,7 @@ func TestStartReauthentication(t *testing.T) {
 	if other.SessionID == first.SessionID || !other.SessionStart.Equal(f.clk.Now()) {
 		t.Errorf("another user kept the session: %+v", other)
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart); !revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart, forget.Version); !revoked {
 		t.Error("the session replaced by another user's was not revoked")
 	}
 	// A session that is not valid (here: revoked) is not continued either.
