@@ -20,9 +20,15 @@ import (
 // The cookie is cleared regardless.
 func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) error {
 	s.clearSessionCookie(w)
-	_, err := s.revokePresented(r, "")
-	if c := s.current(r).verified; c != nil && err == nil {
-		s.Emit(r.Context(), s.sessionEvent(r, EventSessionEnded, c))
+	revoked, err := s.revokePresented(r, "")
+	s.forgetRevoked(r, revoked)
+	if c := s.current(r).verified; c != nil {
+		if !slices.ContainsFunc(revoked, func(x *token.Claims[T]) bool { return x.SessionID == c.SessionID }) {
+			s.forget(r, c.Subject, c.SessionID)
+		}
+		if err == nil {
+			s.Emit(r.Context(), s.sessionEvent(r, EventSessionEnded, c))
+		}
 	}
 	return err
 }
@@ -72,6 +78,21 @@ func (s *Sessions[T]) EndAll(ctx context.Context, sub token.Subject) error {
 		return err
 	}
 	s.Emit(ctx, Event{Kind: EventSessionRevoked, Time: now, Subject: sub, Reason: "end_all"})
+	if reg := s.cfg.registry; reg != nil {
+		// The sessions that began before now leave the list. A failure leaves entries that are
+		// revoked anyway; they go when they expire.
+		if list, err := reg.List(ctx, sub); err == nil {
+			var ids []token.SessionID
+			for _, e := range list {
+				if revokedBySubject(e.Created, now) {
+					ids = append(ids, e.ID)
+				}
+			}
+			if len(ids) > 0 {
+				_ = reg.Delete(ctx, sub, ids...)
+			}
+		}
+	}
 	return nil
 }
 

@@ -65,6 +65,8 @@ type config struct {
 	cacheSize int
 
 	events           func(context.Context, Event)
+	registry         SessionRegistry
+	maxSessions      int
 	rememberField    string
 	rememberLifetime time.Duration
 }
@@ -82,6 +84,7 @@ func defaultConfig() config {
 		cacheSize:        DefaultCacheSize,
 		rememberField:    DefaultRememberField,
 		rememberLifetime: DefaultRememberLifetime,
+		maxSessions:      DefaultMaxSessions,
 	}
 }
 

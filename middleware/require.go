@@ -224,6 +224,7 @@ func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]
 	}
 	st.claims = next
 	s.logger(r).Debug().Str("event", "session_renewed").Msg("keycard: session renewed")
+	s.record(r, next)
 	s.Emit(r.Context(), s.sessionEvent(r, EventSessionRenewed, next))
 }
 

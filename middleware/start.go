@@ -132,10 +132,13 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 		e.Reason = "replaced"
 		s.Emit(ctx, e)
 	}
+	s.forgetRevoked(r, revoked)
+	s.record(r, claims)
 	if again {
 		s.Emit(ctx, s.sessionEvent(r, EventSessionReauthenticated, claims))
 	} else {
 		s.Emit(ctx, s.sessionEvent(r, EventSessionStarted, claims))
+		s.checkDevice(r, claims)
 	}
 	return claims, nil
 }

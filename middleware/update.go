@@ -52,6 +52,7 @@ func (s *Sessions[T]) Update(w http.ResponseWriter, r *http.Request, payload T) 
 		own.verified = claims
 		own.handOut(claims)
 	}
+	s.record(r, claims)
 	s.Emit(r.Context(), s.sessionEvent(r, EventSessionUpdated, claims))
 	return claims, nil
 }
