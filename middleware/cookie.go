@@ -50,6 +50,18 @@ func sessionCookies(r *http.Request, name string, buf []string) (values []string
 // Max-Age, no Expires) for any other. It fails with ErrCookieTooLarge, writing nothing, when
 // browsers would drop the cookie.
 func (s *Sessions[T]) setSessionCookie(w http.ResponseWriter, raw string, claims *token.Claims[T]) error {
+	line, err := s.sessionCookieLine(raw, claims)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Add("Set-Cookie", line)
+	noStore(h)
+	return nil
+}
+
+// sessionCookieLine is the Set-Cookie value setSessionCookie writes, or ErrCookieTooLarge.
+func (s *Sessions[T]) sessionCookieLine(raw string, claims *token.Claims[T]) (string, error) {
 	c := s.cookie
 	c.Value = raw
 	if claims.Remember {
@@ -57,15 +69,12 @@ func (s *Sessions[T]) setSessionCookie(w http.ResponseWriter, raw string, claims
 	}
 	line := c.String()
 	if line == "" {
-		return fmt.Errorf("%w: token is not a valid cookie value", ErrCookieTooLarge)
+		return "", fmt.Errorf("%w: token is not a valid cookie value", ErrCookieTooLarge)
 	}
 	if len(line) > maxSetCookie {
-		return fmt.Errorf("%w: %d bytes, browsers keep %d", ErrCookieTooLarge, len(line), maxSetCookie)
+		return "", fmt.Errorf("%w: %d bytes, browsers keep %d", ErrCookieTooLarge, len(line), maxSetCookie)
 	}
-	h := w.Header()
-	h.Add("Set-Cookie", line)
-	noStore(h)
-	return nil
+	return line, nil
 }
 
 // clearSessionCookie tells the browser to delete the session cookie.
@@ -81,5 +90,18 @@ func (s *Sessions[T]) clearSessionCookie(w http.ResponseWriter) {
 // shared caches, and marks them as depending on the Cookie header.
 func noStore(h http.Header) {
 	h.Set("Cache-Control", "no-store")
+	varyCookie(h)
+}
+
+// varyCookie adds Cookie to h's Vary header unless a Vary line names it already: a response
+// that both clears a cookie and answers 401 must not say it twice.
+func varyCookie(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for name := range strings.SplitSeq(v, ",") {
+			if n := strings.TrimSpace(name); strings.EqualFold(n, "Cookie") || n == "*" {
+				return
+			}
+		}
+	}
 	h.Add("Vary", "Cookie")
 }

@@ -3,44 +3,65 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/keycard-go/keycard/token"
 )
 
 // End ends r's session: it clears the cookie on w and, when a revocation store is configured,
-// revokes the session so that a copy of its token stops working too. A session whose token
-// verifies is revoked even when the request was refused for another reason (the store did not
-// answer, [WithCheck] refused it), since a copy would work again once that reason is gone. A
-// request without such a session just gets the cookie cleared. The error reports a revocation
-// store failure; the cookie is cleared regardless.
+// revokes the session so that a copy of its token stops working too. Every session cookie of
+// the request whose token verifies is revoked, the valid session and any other (a second cookie
+// planted beside the user's, a session the store or [WithCheck] refused), since each is a
+// session somebody holds a copy of. The error reports a revocation that was not recorded: a
+// store failure, or a request with more session cookies than are examined ([ErrAmbiguous]).
+// The cookie is cleared regardless.
 func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) error {
 	s.clearSessionCookie(w)
-	claims := s.toRevoke(r)
-	if claims == nil {
-		return nil
+	revoked, err := s.revokePresented(r, "")
+	s.forgetRevoked(r, revoked)
+	if c := s.current(r).verified; c != nil {
+		if !slices.ContainsFunc(revoked, func(x *token.Claims[T]) bool { return x.SessionID == c.SessionID }) {
+			s.forget(r, c.Subject, c.SessionID)
+		}
+		if err == nil {
+			s.Emit(r.Context(), s.sessionEvent(r, EventSessionEnded, c))
+		}
 	}
-	if err := s.revoke(r.Context(), claims); err != nil {
-		return err
-	}
-	s.Emit(r.Context(), s.sessionEvent(r, EventSessionEnded, claims))
-	return nil
+	return err
 }
 
-// toRevoke returns the session of r that ending it must revoke: the valid session, or one
-// whose token verified but that the revocation store or the application's check refused. It
-// returns nil when no token verified, the session is past its absolute lifetime, or it is
-// revoked already.
-func (s *Sessions[T]) toRevoke(r *http.Request) *token.Claims[T] {
-	st := s.current(r)
-	switch {
-	case st.err == nil:
-		return st.claims
-	case errors.Is(st.err, ErrRevoked):
-		return nil
+// revokePresented revokes every session whose token r carries in a session cookie and that
+// verifies, except keep. It returns the sessions it revoked and the joined failures, nil when
+// every revocation was recorded (or there is no revocation store).
+func (s *Sessions[T]) revokePresented(r *http.Request, keep token.SessionID) ([]*token.Claims[T], error) {
+	if s.cfg.revocation == nil {
+		return nil, nil
 	}
-	return st.verified
+	var buf [maxSessionCookies]string
+	values, overflow := sessionCookies(r, s.cookie.Name, buf[:])
+	keys, now := s.codec.Keys(), s.codec.Now()
+	var done [maxSessionCookies]token.SessionID
+	var revoked []*token.Claims[T]
+	var errs []error
+	for i, raw := range values {
+		c, err := s.verify(raw, keys, now)
+		if err != nil || c.SessionID == keep || slices.Contains(done[:i], c.SessionID) {
+			continue
+		}
+		done[i] = c.SessionID
+		if err := s.revoke(r.Context(), c); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		revoked = append(revoked, c)
+	}
+	if overflow {
+		errs = append(errs, fmt.Errorf("%w: more than %d session cookies; the others were not examined", ErrAmbiguous, maxSessionCookies))
+	}
+	return revoked, errors.Join(errs...)
 }
 
 // EndAll ends every session of sub, everywhere ("log out everywhere"), for instance after a
@@ -57,6 +78,21 @@ func (s *Sessions[T]) EndAll(ctx context.Context, sub token.Subject) error {
 		return err
 	}
 	s.Emit(ctx, Event{Kind: EventSessionRevoked, Time: now, Subject: sub, Reason: "end_all"})
+	if reg := s.cfg.registry; reg != nil {
+		// The sessions that began before now leave the list. A failure leaves entries that are
+		// revoked anyway; they go when they expire.
+		if list, err := reg.List(ctx, sub); err == nil {
+			var ids []token.SessionID
+			for _, e := range list {
+				if revokedBySubject(e.Created, now) {
+					ids = append(ids, e.ID)
+				}
+			}
+			if len(ids) > 0 {
+				_ = reg.Delete(ctx, sub, ids...)
+			}
+		}
+	}
 	return nil
 }
 

@@ -291,7 +291,7 @@ func TestLoginNoFixation(t *testing.T) {
 	if fresh.SessionID == old.SessionID || fresh.ID == old.ID {
 		t.Errorf("login kept the old session or token ID")
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), old.SessionID, old.Subject, old.AuthTime.Add(time.Hour)); !revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), old.SessionID, old.Subject, old.AuthTime.Add(time.Hour), old.Version); !revoked {
 		t.Error("the session replaced at login was not revoked")
 	}
 }

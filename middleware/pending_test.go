@@ -541,7 +541,9 @@ func TestSecondStepReplacesSession(t *testing.T) {
 	if claims.SessionID == oldClaims.SessionID {
 		t.Error("the session of the same user was kept; a completed second step must start a new one")
 	}
-	if revoked, _ := revocation.IsRevoked(t.Context(), oldClaims.SessionID, oldClaims.Subject, oldClaims.AuthTime); !revoked {
-		t.Error("the replaced session was not revoked")
+	oldReq := httptest.NewRequest("GET", "/", nil)
+	oldReq.Header.Set("Cookie", cookieHeader(old))
+	if _, err := ts.sessions.Current(oldReq); !errors.Is(err, middleware.ErrRevoked) {
+		t.Errorf("the replaced session: %v, want ErrRevoked", err)
 	}
 }

@@ -75,12 +75,14 @@ func AuthenticatedAt(t time.Time) StartOption {
 // Start keeps the session ID, the session's start (so the absolute lifetime does not grow) and
 // its "remember me" choice (unless [RememberMe] is given), moves the authentication time to
 // now (or [AuthenticatedAt]), records the methods given with [AuthMethods], and carries payload.
-// With a revocation store, the session's earlier tokens stop working.
+// With a revocation store, the session's earlier tokens stop working (a failure to record that
+// is logged and does not fail Start).
 //
 // Otherwise Start begins a brand-new session (new session ID, new token ID: a session the
-// request carried is never reused, so there is no session fixation) and, with a revocation
-// store, revokes the session r carried, of whatever subject (as by [Sessions.End]; a failure to
-// revoke it is logged and does not fail Start).
+// request carried is never reused, so there is no session fixation). In both cases, with a
+// revocation store, every other session whose cookie r carries and verifies is revoked, of
+// whatever subject (as by [Sessions.End]; a failure to revoke is logged and does not fail
+// Start).
 //
 // It fails, setting nothing, when the payload or the methods are refused by the codec or the
 // cookie would be too large for browsers ([token.ErrInvalidClaims], [ErrCookieTooLarge],
@@ -122,19 +124,27 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 	}
 	ctx := r.Context()
 	if again {
-		s.Emit(ctx, s.sessionEvent(r, EventSessionReauthenticated, claims))
-		return claims, nil
-	}
-	if old := s.toRevoke(r); old != nil && old.SessionID != claims.SessionID {
-		if err := s.revoke(ctx, old); err != nil {
-			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
-		} else if s.cfg.revocation != nil {
-			e := s.sessionEvent(r, EventSessionRevoked, old)
-			e.Reason = "replaced"
-			s.Emit(ctx, e)
+		if err := s.cutOff(ctx, prev, claims); err != nil {
+			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the re-authenticated session's earlier tokens")
 		}
 	}
-	s.Emit(ctx, s.sessionEvent(r, EventSessionStarted, claims))
+	revoked, err := s.revokePresented(r, claims.SessionID)
+	if err != nil {
+		s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
+	}
+	for _, old := range revoked {
+		e := s.sessionEvent(r, EventSessionRevoked, old)
+		e.Reason = "replaced"
+		s.Emit(ctx, e)
+	}
+	s.forgetRevoked(r, revoked)
+	s.record(r, claims)
+	if again {
+		s.Emit(ctx, s.sessionEvent(r, EventSessionReauthenticated, claims))
+	} else {
+		s.Emit(ctx, s.sessionEvent(r, EventSessionStarted, claims))
+		s.checkDevice(r, claims)
+	}
 	return claims, nil
 }
 

@@ -91,8 +91,11 @@ func TestStartReauthentication(t *testing.T) {
 	if c2.MaxAge <= 0 {
 		t.Errorf("remembered session re-authenticated: cookie Max-Age %d, want persistent", c2.MaxAge)
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart); revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart, again.Version); revoked {
 		t.Error("re-authentication revoked its own session")
+	}
+	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart, first.Version); !revoked {
+		t.Error("re-authentication left the session's earlier token valid")
 	}
 	// RememberMe given at a re-authentication changes the choice, in the same session.
 	f.clk.Advance(time.Minute)
@@ -106,7 +109,7 @@ func TestStartReauthentication(t *testing.T) {
 	if other.SessionID == first.SessionID || !other.SessionStart.Equal(f.clk.Now()) {
 		t.Errorf("another user kept the session: %+v", other)
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart); !revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), first.SessionID, "user-1", first.SessionStart, forget.Version); !revoked {
 		t.Error("the session replaced by another user's was not revoked")
 	}
 	// A session that is not valid (here: revoked) is not continued either.
@@ -417,5 +420,37 @@ func TestEvents(t *testing.T) {
 				t.Errorf("event %s carries a secret", e.Kind)
 			}
 		}
+	}
+}
+
+// TestHandlerWritesToAMRStayInRequest: amr is copied into the request's claims like the rest,
+// so a handler writing to it changes neither later requests nor a renewed token.
+func TestHandlerWritesToAMRStayInRequest(t *testing.T) {
+	f := newFixture(t)
+	_, c := startOn(t, f.sessions, "", "user-1", middleware.AuthMethods(middleware.AMRPassword, middleware.AMROTP, middleware.AMRMultiFactor))
+	var seen []string
+	h := f.sessions.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cl, _ := middleware.ClaimsFrom[User](r.Context())
+		seen = append(seen, strings.Join(cl.AMR, " "))
+		cl.AMR[0] = "hwk"
+		cl.AMR = append(cl.AMR, "evil")
+	}))
+	get := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(c.Value))
+		return serve(h, req)
+	}
+	get()
+	f.clk.Advance(f.codec.Lifetime() * 3 / 4)
+	renewed, ok := setCookie(get())
+	if !ok {
+		t.Fatal("not renewed")
+	}
+	if seen[1] != "pwd otp mfa" {
+		t.Errorf("second request saw amr %q, want %q", seen[1], "pwd otp mfa")
+	}
+	next, err := f.codec.Verify(renewed.Value)
+	if err != nil || !slices.Equal(next.AMR, []string{"pwd", "otp", "mfa"}) {
+		t.Errorf("renewed token: amr %q (%v), want [pwd otp mfa]", next.AMR, err)
 	}
 }

@@ -107,7 +107,7 @@ func (c *Codec[T]) sign(cl *Claims[T], now time.Time) (string, *Claims[T], error
 	}
 	for _, m := range cl.AMR {
 		if m == "" || !plainASCII(m) {
-			return "", nil, fmt.Errorf("%w: amr values must be non-empty ASCII letters, digits or -_.:", ErrInvalidClaims)
+			return "", nil, fmt.Errorf("%w: amr values must be non-empty, of ASCII letters, digits and \"-_.:\" only", ErrInvalidClaims)
 		}
 	}
 	key := c.keys.Load().signing
