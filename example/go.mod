@@ -5,8 +5,9 @@ go 1.26.0
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
-	github.com/keycard-go/keycard v0.0.0
+	github.com/keycard-go/keycard v0.1.0
 	github.com/keycard-go/keycard/redisstore v0.0.0
+	github.com/keycard-go/keycard/totp v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/zerolog v1.35.1
 )
@@ -27,6 +28,7 @@ require (
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/rs/xid v1.6.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
+	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
 	github.com/valyala/fastjson v1.6.10 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
@@ -36,4 +38,5 @@ require (
 replace (
 	github.com/keycard-go/keycard => ../
 	github.com/keycard-go/keycard/redisstore => ../redisstore
+	github.com/keycard-go/keycard/totp => ../totp
 )
