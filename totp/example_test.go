@@ -45,7 +45,9 @@ func ExampleNew() {
 	codec, _ := token.New[Profile](keys)
 	store := totp.NewMemoryStore() // your database
 	sessions, _ := middleware.New(codec, middleware.WithSecondFactor("/login/2fa", totp.Required(store)))
-	lookup := func(ctx context.Context, sub token.Subject) (Profile, error) { return Profile{Email: "alice@example.com"}, nil }
+	lookup := func(ctx context.Context, sub token.Subject) (Profile, error) {
+		return Profile{Email: "alice@example.com"}, nil
+	}
 	factor, err := totp.New(sessions, store, lookup, totp.WithIssuer("Example"))
 	if err != nil {
 		fmt.Println(err)
