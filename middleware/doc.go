@@ -18,6 +18,12 @@
 // [Sessions.Start], [Sessions.End] and [Sessions.EndAll] start and end sessions from any flow
 // (sign-up, SSO callbacks, password changes).
 //
+// A login with a second factor passes through a pending state: [WithSecondFactor] makes the
+// login handler answer a correct password with [Sessions.StartPending] instead of a session, and
+// the second step ([Sessions.TryPending], [Sessions.CompletePending]; the totp module provides
+// one) turns it into a session. [OnceStore] keeps single-use markers for it and for one-time
+// codes.
+//
 // # Security model
 //
 // The cookie is __Host-session, HttpOnly, Secure, SameSite=Lax, Path=/, without Domain, and
