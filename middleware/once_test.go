@@ -11,7 +11,7 @@ import (
 )
 
 func TestMemoryOnceConformance(t *testing.T) {
-	storetest.RunOnce(t, func(_ *testing.T, now func() time.Time) middleware.OnceStore {
+	storetest.TestOnceStore(t, func(_ *testing.T, now func() time.Time) middleware.OnceStore {
 		return middleware.NewMemoryOnce(now)
 	})
 }

@@ -16,7 +16,7 @@ import (
 
 func TestOnceConformance(t *testing.T) {
 	client := newClient(t, redisOptions(t))
-	storetest.RunOnce(t, func(t *testing.T, now func() time.Time) middleware.OnceStore {
+	storetest.TestOnceStore(t, func(t *testing.T, now func() time.Time) middleware.OnceStore {
 		s, _ := newStore(t, client, redisstore.WithClock(now))
 		return s
 	})

@@ -1,6 +1,5 @@
-// Package storetest holds the conformance suites that every implementation of a keycard store
-// interface runs, so that the in-memory stores and the shared ones (redisstore) are held to one
-// contract instead of being compared with each other.
+// Package storetest checks implementations of the middleware's store interfaces against the
+// contract the middleware relies on: [TestOnceStore] checks a [middleware.OnceStore].
 package storetest
 
 import (
@@ -15,24 +14,19 @@ import (
 	"github.com/keycard-go/keycard/middleware"
 )
 
-// Clock is the settable clock a suite hands to the store under test.
-type Clock struct {
+// onceClock is the suite's settable clock, safe for concurrent use.
+type onceClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-// NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time. Safe for concurrent use.
-func (c *Clock) Now() time.Time {
+func (c *onceClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-// Advance moves the clock on by d. Safe for concurrent use.
-func (c *Clock) Advance(d time.Duration) {
+func (c *onceClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -41,14 +35,17 @@ func (c *Clock) Advance(d time.Duration) {
 // onceStart is the suite's fixed start, with a fraction of a second to catch rounding.
 var onceStart = time.Date(2030, time.March, 4, 5, 6, 7, 300_000_000, time.UTC)
 
-// RunOnce runs the [middleware.OnceStore] conformance suite. open returns an empty store that
-// reads the time from now; each subtest opens its own. Stores whose expiry follows a server's
-// clock must compare the untils they recorded with now, so that the suite can move time
-// without waiting.
-func RunOnce(t *testing.T, open func(t *testing.T, now func() time.Time) middleware.OnceStore) {
-	setup := func(t *testing.T) (middleware.OnceStore, *Clock) {
-		clk := NewClock(onceStart)
-		return open(t, clk.Now), clk
+// TestOnceStore checks a [middleware.OnceStore]: the first use of a key only, markers kept until
+// their until and forgotten after, refused uses that extend nothing, opaque keys, refused
+// invalid markers, exactly one first among parallel uses. newStore returns a fresh, empty store
+// that reads the time from now; it is called once per subtest. A store whose records expire on
+// a server's clock (Redis) must compare the untils it recorded with now, so that the suite can
+// move time without waiting.
+func TestOnceStore(t *testing.T, newStore func(t *testing.T, now func() time.Time) middleware.OnceStore) {
+	t.Helper()
+	setup := func(t *testing.T) (middleware.OnceStore, *onceClock) {
+		clk := &onceClock{t: onceStart}
+		return newStore(t, clk.Now), clk
 	}
 	use := func(t *testing.T, s middleware.OnceStore, key string, until time.Time) bool {
 		t.Helper()
