@@ -102,7 +102,13 @@ func TestBrowserTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the set-up page's key: %v", err)
 	}
-	qrWidth, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelector('img.qr').naturalWidth"))
+	// The QR code is an image the page loads from /2fa/qr.png: wait for it to load (or fail).
+	qrWidth, err := chromedp.Run(ctx, chromedp.Evaluate[int](`new Promise(done => {
+		const img = document.querySelector('img.qr');
+		if (img.complete) { done(img.naturalWidth); return; }
+		img.addEventListener('load', () => done(img.naturalWidth));
+		img.addEventListener('error', () => done(-1));
+	})`, chromedp.EvalAwaitPromise))
 	if err != nil || qrWidth != totp.DefaultQRSize {
 		t.Errorf("QR code image: natural width %d, %v; want a loaded %d px image", qrWidth, err, totp.DefaultQRSize)
 	}

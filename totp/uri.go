@@ -58,6 +58,10 @@ func escapeLabel(s string) string {
 // HOTP URIs, repeated parameters, control characters and anything longer than 2048 bytes.
 // Errors match [ErrInvalidURI] (and [ErrInvalidSecret] or [ErrInvalidParams] where they
 // apply). The key's Params are filled in: absent parameters are the defaults. It never panics.
+//
+// To import the key as an account's second factor, store it:
+// store.Put(ctx, sub, totp.Record{Secret: k.Secret, Params: k.Params, Enabled: true}), then
+// give the user recovery codes with [Factor.RegenerateRecoveryCodes].
 func ParseURI(s string) (*Key, error) {
 	bad := func(why string) (*Key, error) { return nil, fmt.Errorf("%w: %s", ErrInvalidURI, why) }
 	if len(s) > maxURILen {
