@@ -17,7 +17,9 @@ import (
 func TestOnceConformance(t *testing.T) {
 	client := newClient(t, redisOptions(t))
 	storetest.TestOnceStore(t, func(t *testing.T, now func() time.Time) middleware.OnceStore {
-		s, _ := newStore(t, client, redisstore.WithClock(now))
+		// A generous timeout: parallel uses under -race on a loaded machine must not time out,
+		// which the suite would count as failures.
+		s, _ := newStore(t, client, redisstore.WithClock(now), redisstore.WithTimeout(5*time.Second))
 		return s
 	})
 }
@@ -26,8 +28,8 @@ func TestOnceConformance(t *testing.T) {
 // of an application, agree on every marker, also when they race for it.
 func TestOnceAcrossInstances(t *testing.T) {
 	opt := redisOptions(t)
-	a, prefix := newStore(t, newClient(t, opt))
-	b, err := redisstore.New(newClient(t, opt), redisstore.WithPrefix(prefix))
+	a, prefix := newStore(t, newClient(t, opt), redisstore.WithTimeout(5*time.Second))
+	b, err := redisstore.New(newClient(t, opt), redisstore.WithPrefix(prefix), redisstore.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
