@@ -13,7 +13,10 @@
 // Redis holds no secret: no token, cookie, password or signing key. It holds session IDs with
 // the time their revocation ends, SHA-256 digests of subjects (user IDs, often e-mail
 // addresses) with the cut-off of a "log out everywhere", and counters under the limiter keys
-// the middleware derives (already hashed). Whoever can write to Redis can still lift a
+// the middleware derives (already hashed). With [Store.Registry] as the session list, it also
+// holds, per subject digest, each session's ID, times, "remember me" choice, a short device
+// description and the client address, which is personal data: the entries expire with their
+// sessions, and known devices are kept as SHA-256 digests for 90 days. Whoever can write to Redis can still lift a
 // revocation or a throttle, or revoke every session: protect it like the application's
 // database (network isolation, AUTH or ACLs, TLS across untrusted networks), and give it a
 // key prefix of its own ([WithPrefix]) when it is shared.

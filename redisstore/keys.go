@@ -14,6 +14,8 @@ import (
 //	prefix + "sv:" + session ID                version cut-off: the session's oldest valid version
 //	prefix + "sub:" + hex(SHA-256(subject))    subject cut-off: hash {c: cut-off in Unix µs, u: until in Unix ms}
 //	prefix + "hit:" + key                      login attempts in the current window: a counter
+//	prefix + "reg:" + hex(SHA-256(subject))    the subject's sessions: hash {session ID: entry}
+//	prefix + "dev:" + hex(SHA-256(subject))    the subject's known devices: hash {SHA-256: times}
 //
 // Subjects are hashed: they may hold any character, and are often e-mail addresses, which
 // should not show up in key listings or MONITOR output. Session IDs are random and come from
@@ -24,6 +26,8 @@ const (
 	versionPart = "sv:"
 	subjectPart = "sub:"
 	hitPart     = "hit:"
+	regPart     = "reg:"
+	devPart     = "dev:"
 )
 
 func (s *Store) sessionKey(sid token.SessionID) string {
@@ -34,11 +38,18 @@ func (s *Store) versionKey(sid token.SessionID) string {
 	return s.cfg.prefix + versionPart + string(sid)
 }
 
-func (s *Store) subjectKey(sub token.Subject) string {
+func (s *Store) subjectKey(sub token.Subject) string { return s.subjectHashKey(subjectPart, sub) }
+
+func (s *Store) registryKey(sub token.Subject) string { return s.subjectHashKey(regPart, sub) }
+
+func (s *Store) devicesKey(sub token.Subject) string { return s.subjectHashKey(devPart, sub) }
+
+// subjectHashKey is prefix + part + hex(SHA-256(sub)).
+func (s *Store) subjectHashKey(part string, sub token.Subject) string {
 	sum := sha256.Sum256([]byte(sub))
 	var buf [2 * sha256.Size]byte
 	hex.Encode(buf[:], sum[:])
-	return s.cfg.prefix + subjectPart + string(buf[:])
+	return s.cfg.prefix + part + string(buf[:])
 }
 
 func (s *Store) hitKey(key string) string {

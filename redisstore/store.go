@@ -12,7 +12,8 @@ import (
 
 // Store keeps keycard's revocations and login-throttle counts in Redis, so that every instance
 // of an application sees every logout and counts every login attempt. It implements
-// [middleware.RevocationStore] and [middleware.Limiter].
+// [middleware.RevocationStore] and [middleware.Limiter]; [Store.Registry] is its
+// [middleware.SessionRegistry], the list of each user's sessions.
 //
 // Its zero value is not usable; create one with [New]. A Store is immutable after New and safe
 // for concurrent use; so is the go-redis client it wraps. The Store does not own the client:
