@@ -31,7 +31,8 @@
 // [RevocationStore], logout and "log out everywhere" end every token of a session at once, and
 // a store failure rejects the request (fail closed). Login never reuses an incoming session
 // (fixation), answers an unknown account and a wrong password alike (enumeration), is throttled
-// per account and client ([Limiter]), and, like logout, refuses cross-origin requests through
+// per account and client and per client across accounts, in bounded memory ([Limiter]), and,
+// like logout, refuses cross-origin requests through
 // [http.CrossOriginProtection] (CSRF). Redirect targets pass [SafeNext] (open redirect). Logs get
 // reason codes, never tokens, cookies, passwords, hashes or keys. The package has no global
 // state; a [Sessions] is immutable and safe for concurrent use.

@@ -16,6 +16,9 @@ func TestFoldCaseAllRunes(t *testing.T) {
 		if !utf8.ValidRune(r) {
 			continue
 		}
+		if unicode.ToUpper(r) == r && unicode.ToLower(r) == r && unicode.ToTitle(r) == r && unicode.SimpleFold(r) == r {
+			continue // no rule maps this rune to another: nothing to compare
+		}
 		id := "al" + string(r) + "ce@example.com"
 		want := foldIdentifier(id)
 		variants := []string{strings.ToUpper(id), strings.ToLower(id), strings.ToTitle(id)}

@@ -35,16 +35,3 @@ func newRegistry(t *testing.T, client *redis.Client, prefix string, clock *store
 	}
 	return s.Registry()
 }
-
-// TestVersionCutoffConformance runs the middleware's version cut-off suite on Redis.
-func TestVersionCutoffConformance(t *testing.T) {
-	opt := redisOptions(t)
-	storetest.TestVersionCutoff(t, func(t *testing.T, clock *storetest.Clock) middleware.RevocationStore {
-		client := newClient(t, opt)
-		s, err := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)), redisstore.WithClock(clock.Now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
-}

@@ -1,15 +1,13 @@
-// Package storetest checks implementations of the middleware's store interfaces against the
-// contract the middleware relies on: each Test function takes a constructor and runs every rule
-// as a subtest, on a fresh store each. [TestSessionRegistry] checks a
-// [middleware.SessionRegistry]. The keycard middleware runs the suites on its memory stores and
-// the redisstore module on Redis, so that two implementations cannot drift apart; a store of
-// your own should run them too.
 package storetest
 
 import (
 	"sync"
 	"time"
 )
+
+// Tolerance is how far from the moment a window ends or a record expires the suite checks
+// it: a store whose records expire on its own running clock (Redis) may be that far off.
+const Tolerance = time.Second
 
 // start is the time every clock of the suite starts at. It has a fraction of a second, down
 // to the nanosecond, so that stores which round to milliseconds or seconds show it.
@@ -46,9 +44,10 @@ func (c *Clock) Advance(d time.Duration) {
 	}
 }
 
-// OnAdvance registers f to run each time the clock is advanced, with the step: a store whose
-// records also expire on a clock that cannot be injected (Redis key expiry) lets the same time
-// pass there.
+// OnAdvance registers f to run each time the clock is advanced, with the step. A store whose
+// records expire on a clock that cannot be injected uses it to let the same time pass there:
+// the redisstore tests shorten every key's time to live by d. f runs on the goroutine that
+// advances the clock, while no call to the store is in flight.
 func (c *Clock) OnAdvance(f func(d time.Duration)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -18,9 +18,3 @@ func TestMemoryRegistry(t *testing.T) {
 		return regs[t]
 	})
 }
-
-func TestMemoryVersionCutoff(t *testing.T) {
-	storetest.TestVersionCutoff(t, func(_ *testing.T, clock *storetest.Clock) middleware.RevocationStore {
-		return middleware.NewMemoryRevocation(clock.Now)
-	})
-}

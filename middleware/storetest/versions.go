@@ -9,36 +9,7 @@ import (
 	"github.com/keycard-go/keycard/token"
 )
 
-// TestVersionCutoff checks the per-session version cut-off of a [middleware.RevocationStore]
-// (RevokeBefore, and IsRevoked's version), which [middleware.Sessions.Update] and
-// re-authentication rely on. newStore must return a fresh, empty store that reads clock.Now; it
-// is called once per subtest.
-//
-// The rules, one subtest each: versions below the cut-off are revoked and the others not, until
-// until (to the millisecond); of two cut-offs the higher version and the later until
-// win, independently and in either order; a record whose until has passed counts as absent, so
-// a new cut-off after it starts afresh; the cut-off is per session and leaves a whole-session
-// revocation and a subject cut-off as they are; the largest versions compare exactly;
-// concurrent cut-offs keep the highest.
-func TestVersionCutoff(t *testing.T, newStore func(t *testing.T, clock *Clock) middleware.RevocationStore) {
-	t.Helper()
-	for _, tc := range []struct {
-		name string
-		run  func(t *testing.T, s middleware.RevocationStore, clock *Clock)
-	}{
-		{"versions below the cut-off, until until", versionsBelow},
-		{"the higher version and the later until win", versionsLaterWins},
-		{"an expired cut-off counts as absent", versionsExpired},
-		{"per session, beside the other records", versionsApart},
-		{"large versions", versionsLarge},
-		{"concurrent cut-offs", versionsConcurrent},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			clock := NewClock(start())
-			tc.run(t, newStore(t, clock), clock)
-		})
-	}
-}
+// The rules of a session's version cut-off, run by [TestRevocationStore].
 
 func revokeBefore(t *testing.T, s middleware.RevocationStore, sid token.SessionID, version uint64, until time.Time) {
 	t.Helper()
