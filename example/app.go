@@ -30,9 +30,11 @@ type appConfig struct {
 	key            *token.Key                 // the HS256 signing key; required
 	logger         zerolog.Logger             // zero value: silent
 	revocation     middleware.RevocationStore // nil: in memory (middleware.NewMemoryRevocation)
+	registry       middleware.SessionRegistry // nil: in memory (middleware.NewMemoryRegistry)
 	limiter        middleware.Limiter         // nil: the middleware's in-memory default
 	insecureCookie bool                       // drop Secure from the cookie (middleware.WithInsecureCookie)
 	hashCost       int                        // bcrypt cost; 0 means password.DefaultCost
+	clock          func() time.Time           // nil: time.Now; tests move time with it
 	once           middleware.OnceStore       // nil: in memory (middleware.NewMemoryOnce)
 	totpStore      totp.Store                 // nil: in memory, secrets encrypted (newTwoFactorStore)
 }
@@ -45,6 +47,8 @@ type app struct {
 	login     *template.Template
 	dashboard *template.Template
 	css       []byte
+	users     *userStore
+	pages     sessionPages // sessions.go
 	twoFactor *twoFactor
 }
 
@@ -77,12 +81,15 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	codec, err := token.New[Profile](keys)
+	if cfg.clock == nil {
+		cfg.clock = time.Now
+	}
+	codec, err := token.New[Profile](keys, token.WithClock(cfg.clock))
 	if err != nil {
 		return nil, err
 	}
 
-	a := &app{cookie: middleware.DefaultCookieName, flags: "HttpOnly · Secure · SameSite=Lax"}
+	a := &app{cookie: middleware.DefaultCookieName, flags: "HttpOnly · Secure · SameSite=Lax", users: users}
 	if cfg.insecureCookie {
 		a.cookie, a.flags = "session", "HttpOnly · SameSite=Lax · NOT Secure (-insecure-cookie)"
 	}
@@ -98,11 +105,16 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 
 	revocation := cfg.revocation
 	if revocation == nil {
-		revocation = middleware.NewMemoryRevocation(nil)
+		revocation = middleware.NewMemoryRevocation(cfg.clock)
+	}
+	registry := cfg.registry
+	if registry == nil {
+		registry = middleware.NewMemoryRegistry(cfg.clock)
 	}
 	opts := []middleware.Option{
 		middleware.WithLogger(cfg.logger),
 		middleware.WithRevocation(revocation), // logout really ends the session
+		middleware.WithRegistry(registry),     // the "where you are signed in" list
 		middleware.WithLoginForm(a.loginFailed),
 	}
 	if cfg.limiter != nil {
@@ -139,6 +151,9 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	mux.Handle("GET /api/me", a.sessions.RequireSession(http.HandlerFunc(a.me)))
 	mux.HandleFunc("GET /style.css", a.stylesheet)
 	a.twoFactor.routes(mux)
+	if err := a.routeSessions(mux); err != nil {
+		return nil, err
+	}
 
 	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
 }
@@ -158,18 +173,26 @@ type loginView struct {
 	Next         string // where to go after login; already checked with middleware.SafeNext
 	Email        string // to fill the field again after a failure
 	Error        string // the generic failure message, or empty
+	Reauth       bool   // a page needs a more recent sign-in (RequireRecentAuth sent reason=reauth)
 	DemoEmail    string
 	DemoPassword string
 }
 
-// loginPage serves GET /login. A user who is signed in already goes straight on.
+// loginPage serves GET /login. A user who is signed in already goes straight on, unless a page
+// asked for a more recent sign-in (reason=reauth): then the form asks for the password again.
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := middleware.SafeNext(r.URL.Query().Get("next"))
-	if _, ok := middleware.ClaimsFrom[Profile](r.Context()); ok {
+	claims, ok := middleware.ClaimsFrom[Profile](r.Context())
+	reauth := r.URL.Query().Get("reason") == "reauth"
+	if ok && !reauth {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	a.renderLogin(w, r, http.StatusOK, loginView{Next: next})
+	v := loginView{Next: next, Reauth: reauth && ok}
+	if v.Reauth {
+		v.Email = claims.Payload.Email
+	}
+	a.renderLogin(w, r, http.StatusOK, v)
 }
 
 // loginFailed renders the login page again after a failed form login (middleware.WithLoginForm),

@@ -8,8 +8,9 @@
 //
 //	SESSION_SECRET  the HS256 signing key, used as is; at least 32 bytes. Without it a random
 //	                key is made at start-up, and sessions do not survive a restart.
-//	REDIS_URL       redis://[user:password@]host:port/db: keep revocations and login
-//	                throttling in Redis, shared by every instance, instead of in memory.
+//	REDIS_URL       redis://[user:password@]host:port/db: keep revocations, login
+//	                throttling and the session list in Redis, shared by every instance,
+//	                instead of in memory.
 package main
 
 import (
@@ -111,7 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		defer closeRedis()
-		cfg.revocation, cfg.limiter, cfg.once = store, store, store
+		cfg.revocation, cfg.limiter, cfg.registry = store, store, store.Registry()
+		cfg.once = store
 	}
 	handler, err := newApp(ctx, cfg)
 	if err != nil {

@@ -1092,8 +1092,8 @@ func TestAttackSessionFixation(t *testing.T) {
 // noLimit is a Limiter that never throttles, for the login benchmarks.
 type noLimit struct{}
 
-func (noLimit) Hit(context.Context, string) (time.Duration, error) { return 0, nil }
-func (noLimit) Reset(context.Context, string) error                { return nil }
+func (noLimit) Hit(context.Context, middleware.ThrottleKey) (time.Duration, error) { return 0, nil }
+func (noLimit) Reset(context.Context, middleware.ThrottleKey) error                { return nil }
 
 // benchmarkLogin measures one failed form login through the HTTP handler with bcrypt
 // (passwordAuth). Compare BenchmarkLoginUnknownUser with BenchmarkLoginWrongPassword: their

@@ -77,7 +77,7 @@ func (s *Sessions[T]) record(r *http.Request, c *token.Claims[T]) {
 		client = client[:maxClientLen]
 	}
 	e := SessionInfo{
-		ID: c.SessionID, Created: c.SessionStart, Renewed: c.IssuedAt, Expires: c.Expiry,
+		ID: c.SessionID, Created: c.SessionStart, Renewed: s.codec.Now().Truncate(time.Microsecond), Expires: c.Expiry,
 		Remember: c.Remember, Device: DeviceName(r.UserAgent()), Client: client,
 	}
 	dropped, err := reg.Save(r.Context(), c.Subject, e, s.cfg.maxSessions)

@@ -60,7 +60,9 @@ const loginTimeout = 5 * time.Second
 // re-authentication of it (step-up). It answers 303 to the safe next target ([SafeNext]) for
 // forms or 200 with {"subject", "session_id", "expires_at", "remember"} for JSON. On failure it answers
 // 401 with one generic message for an unknown account and a wrong password alike; repeated
-// attempts for the same account from the same client get 429 with Retry-After ([WithLimiter]).
+// attempts for the same account from the same client, and a client's attempts past its budget
+// across accounts, get 429 with Retry-After ([WithLimiter]); a limiter that fails or is full
+// gets 503 (fail closed).
 // Form failures are rendered by [WithLoginForm]; JSON ones are {"error": code}.
 //
 // With [WithSecondFactor], a correct password for an account that has a second factor starts
@@ -108,7 +110,10 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 		return
 	}
 
-	key := throttleKey(req.identifier, s.cfg.clientIP(r))
+	// One key per client and one per account and client: the limiter checks the client's
+	// budget before it makes any state for the account, so a flood of fresh account names
+	// from one client stops growing it.
+	key := newThrottleKey(req.identifier, s.cfg.clientIP(r))
 	retry, err := s.cfg.limiter.Hit(r.Context(), key)
 	switch {
 	case err != nil:
@@ -118,7 +123,7 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 		s.loginFailed(w, r, req, http.StatusServiceUnavailable, time.Second)
 		return
 	case retry > 0:
-		s.loginEvent(r, "login_throttled", key, http.StatusTooManyRequests)
+		s.loginEvent(r, "login_throttled", key.Account, http.StatusTooManyRequests)
 		e := s.requestEvent(r, EventLoginThrottled)
 		e.Method, e.Reason = AMRPassword, "too_many_attempts"
 		s.Emit(r.Context(), e)
@@ -134,12 +139,12 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 	clear(req.password)
 	switch {
 	case errors.Is(err, ErrBadCredentials):
-		s.loginEvent(r, "login_failed", key, http.StatusUnauthorized)
+		s.loginEvent(r, "login_failed", key.Account, http.StatusUnauthorized)
 		failed(http.StatusUnauthorized)
 		s.loginFailed(w, r, req, http.StatusUnauthorized, 0)
 		return
 	case errors.Is(err, password.ErrBusy), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		s.loginEvent(r, "login_busy", key, http.StatusServiceUnavailable)
+		s.loginEvent(r, "login_busy", key.Account, http.StatusServiceUnavailable)
 		failed(http.StatusServiceUnavailable)
 		s.loginFailed(w, r, req, http.StatusServiceUnavailable, time.Second)
 		return
@@ -168,7 +173,7 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 		s.logger(r).Warn().Err(err).Msg("keycard: login limiter reset failed")
 	}
 	s.logger(r).Info().Str("event", "login_succeeded").Str("subject", string(claims.Subject)).
-		Str("account", accountTag(key)).Msg("keycard: login succeeded")
+		Str("account", accountTag(key.Account)).Msg("keycard: login succeeded")
 	e := s.sessionEvent(r, EventLoginSucceeded, claims)
 	e.Method = AMRPassword
 	s.Emit(r.Context(), e)

@@ -250,10 +250,10 @@ func TestLoginThrottle(t *testing.T) {
 
 type brokenLimiter struct{}
 
-func (brokenLimiter) Hit(context.Context, string) (time.Duration, error) {
+func (brokenLimiter) Hit(context.Context, middleware.ThrottleKey) (time.Duration, error) {
 	return 0, errors.New("limiter down")
 }
-func (brokenLimiter) Reset(context.Context, string) error { return nil }
+func (brokenLimiter) Reset(context.Context, middleware.ThrottleKey) error { return nil }
 
 func TestLoginLimiterFailureFailsClosed(t *testing.T) {
 	f := newFixture(t, middleware.WithLimiter(brokenLimiter{}))

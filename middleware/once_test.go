@@ -11,8 +11,8 @@ import (
 )
 
 func TestMemoryOnceConformance(t *testing.T) {
-	storetest.TestOnceStore(t, func(_ *testing.T, now func() time.Time) middleware.OnceStore {
-		return middleware.NewMemoryOnce(now)
+	storetest.TestOnceStore(t, func(_ *testing.T, clock *storetest.Clock) middleware.OnceStore {
+		return middleware.NewMemoryOnce(clock.Now)
 	})
 }
 

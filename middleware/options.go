@@ -243,7 +243,9 @@ func WithRevocationFailOpen() Option {
 }
 
 // WithLimiter sets the login throttle. Default: a [MemoryLimiter] allowing
-// [DefaultLoginAttempts] per account and client address in [DefaultLoginWindow].
+// [DefaultLoginAttempts] per account and client address and [DefaultClientAttempts] failed
+// attempts per client address across accounts in [DefaultLoginWindow], holding at most
+// [DefaultLimiterEntries] entries. Behind a load balancer, share the counts (redisstore).
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -295,7 +297,9 @@ func WithTrustedOrigins(origins ...string) Option {
 // [http.Request.RemoteAddr], an IPv4 address or the /64 network of an IPv6 one (an IPv6 client
 // commonly holds a whole /64). Behind a reverse proxy, return the address the proxy reports,
 // and only from a proxy you trust: a client can write any X-Forwarded-For it likes; for IPv6,
-// return its /64 network rather than the address.
+// return its /64 network rather than the address. The client is what the per-client budget
+// ([DefaultClientAttempts]) counts: a coarser identity, such as an IPv6 /56 or /48, makes an
+// attacker's many networks count as fewer clients, at the price of users who share one.
 func WithClientIP(f func(*http.Request) string) Option {
 	return func(c *config) error {
 		if f == nil {

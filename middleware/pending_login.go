@@ -12,7 +12,7 @@ import (
 // handOver is the login handler's step after a correct first factor: with [WithSecondFactor]
 // and an account that has a second factor, it sets a pending login instead of a session and
 // answers the request. It reports whether it did.
-func (s *Sessions[T]) handOver(w http.ResponseWriter, r *http.Request, req loginRequest, sub token.Subject, key string) bool {
+func (s *Sessions[T]) handOver(w http.ResponseWriter, r *http.Request, req loginRequest, sub token.Subject, key ThrottleKey) bool {
 	if s.cfg.pending.required == nil {
 		return false
 	}
@@ -38,7 +38,7 @@ func (s *Sessions[T]) handOver(w http.ResponseWriter, r *http.Request, req login
 	if err := s.cfg.limiter.Reset(r.Context(), key); err != nil {
 		s.logger(r).Warn().Err(err).Msg("keycard: login limiter reset failed")
 	}
-	s.logger(r).Info().Str("event", "login_second_factor").Str("account", accountTag(key)).
+	s.logger(r).Info().Str("event", "login_second_factor").Str("account", accountTag(key.Account)).
 		Msg("keycard: password correct, second factor required")
 	e := s.requestEvent(r, EventLoginPending)
 	e.Subject, e.Method = sub, AMRPassword

@@ -20,21 +20,29 @@ import (
 // and servers' clocks differ.
 //
 // Implementations must be safe for concurrent use and must forget entries once until has passed,
-// so that storage never grows without bound. [MemoryRevocation] keeps entries in memory for a
-// single process; the redisstore module shares them between processes.
+// so that storage never grows without bound; they must never forget one before, whatever else
+// they store (a revocation dropped early is a logged-out token that works again). The
+// middleware passes an until that outlives every token of the session by the verifier's
+// leeway. [MemoryRevocation] keeps entries in memory for a single process; the redisstore
+// module shares them between processes. The storetest package checks an implementation
+// against this contract.
 type RevocationStore interface {
 	// Revoke marks the session sid as revoked until the given time, after which every token of
-	// the session has expired anyway.
+	// the session has expired anyway. Of two untils for one session the later wins, in
+	// either order; an until that has passed revokes nothing. A store with millisecond
+	// resolution may keep the revocation up to a millisecond past until, never less.
 	Revoke(ctx context.Context, sid token.SessionID, until time.Time) error
 
 	// RevokeBefore revokes the tokens of session sid whose version is below version, until the
-	// given time; tokens of that version and later stay valid. Of several calls for one session,
-	// the highest version and the latest until count.
+	// given time; tokens of that version and later stay valid. Of two calls for one session,
+	// the higher version and the later until win, each on its own and in either order; a
+	// record whose until has passed counts as absent.
 	RevokeBefore(ctx context.Context, sid token.SessionID, version uint64, until time.Time) error
 
 	// RevokeSubject revokes every session of sub that began ([token.Claims.SessionStart])
 	// before cutoff: "log out everywhere", after a password change for instance. The record
-	// may be forgotten after until.
+	// may be forgotten after until. Of two calls for one subject, the later cut-off and the
+	// later until win, each on its own and in either order.
 	RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error
 
 	// IsRevoked reports whether a token is revoked: its session was revoked (Revoke), its

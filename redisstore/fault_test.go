@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/redisstore"
 	"github.com/keycard-go/keycard/token"
 )
@@ -27,8 +28,8 @@ func eachCall(s *redisstore.Store, check func(name string, err error, elapsed ti
 		{"IsRevoked", func() error { _, err := s.IsRevoked(ctx, "sid-1", "alice", now, 0); return err }},
 		{"Revoke", func() error { return s.Revoke(ctx, "sid-2", now.Add(time.Hour)) }},
 		{"RevokeSubject", func() error { return s.RevokeSubject(ctx, "bob", now, now.Add(time.Hour)) }},
-		{"Hit", func() error { _, err := s.Hit(ctx, "k"); return err }},
-		{"Reset", func() error { return s.Reset(ctx, "k") }},
+		{"Hit", func() error { _, err := s.Hit(ctx, middleware.ThrottleKey{Client: "c", Account: "k"}); return err }},
+		{"Reset", func() error { return s.Reset(ctx, middleware.ThrottleKey{Client: "c", Account: "k"}) }},
 	}
 	for _, c := range calls {
 		start := time.Now()

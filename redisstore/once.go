@@ -9,13 +9,15 @@ import (
 
 // onceScript records a single-use marker unless a live one is there.
 //
-//	KEYS[1]  marker key, holding its until in Unix ms
-//	ARGV[1]  until, Unix ms
-//	ARGV[2]  now, Unix ms
-//	ARGV[3]  time to live, ms (positive)
+//	KEYS[1]  marker key, holding its until in Unix µs
+//	ARGV[1]  until, Unix µs
+//	ARGV[2]  now, Unix µs
+//	ARGV[3]  time to live, ms (positive, rounded up)
 //
 // It returns 1 for the first use and 0 otherwise. A marker counts until its own until on the
-// caller's clock, as [middleware.MemoryOnce] does; Redis's expiry only removes it after that.
+// caller's clock, as [middleware.MemoryOnce] does, to the microsecond (both times are
+// truncated alike; µs since 1970 are exact in Lua's doubles); Redis's expiry only removes it
+// after that.
 // A refused use changes nothing. It is SET NX PX with the until compared in the script, so that
 // the answer does not depend on the Redis server's clock (and tests can move time).
 const onceScript = `
@@ -41,7 +43,7 @@ func (s *Store) Use(ctx context.Context, key string, until time.Time) (first boo
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	n, err := s.once.Run(ctx, s.client, []string{s.onceKey(key)},
-		unixMillisCeil(until), now.UnixMilli(), max(1, ttlMillis(until.Sub(now)))).Int64()
+		until.UnixMicro(), now.UnixMicro(), max(1, ttlMillis(until.Sub(now)))).Int64()
 	if err != nil {
 		return false, unavailable("use", err)
 	}

@@ -16,10 +16,10 @@ import (
 
 func TestOnceConformance(t *testing.T) {
 	client := newClient(t, redisOptions(t))
-	storetest.TestOnceStore(t, func(t *testing.T, now func() time.Time) middleware.OnceStore {
+	storetest.TestOnceStore(t, func(t *testing.T, clock *storetest.Clock) middleware.OnceStore {
 		// A generous timeout: parallel uses under -race on a loaded machine must not time out,
 		// which the suite would count as failures.
-		s, _ := newStore(t, client, redisstore.WithClock(now), redisstore.WithTimeout(5*time.Second))
+		s, _ := newStore(t, client, redisstore.WithClock(clock.Now), redisstore.WithTimeout(5*time.Second))
 		return s
 	})
 }

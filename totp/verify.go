@@ -67,7 +67,7 @@ func (f *Factor[T]) check(ctx context.Context, sub token.Subject, rec Record, co
 // constant time over the window, used once.
 func (f *Factor[T]) verifyTOTP(ctx context.Context, sub token.Subject, rec Record, code string) error {
 	acct := accountKey(sub)
-	if err := f.throttle(ctx, "totp:"+acct); err != nil {
+	if err := f.throttle(ctx, throttleKey("totp:"+acct)); err != nil {
 		return err
 	}
 	now := f.sessions.Codec().Now()
@@ -90,7 +90,7 @@ func (f *Factor[T]) verifyTOTP(ctx context.Context, sub token.Subject, rec Recor
 			_, _ = f.cfg.once.Use(ctx, "totp:"+acct+":"+strconv.FormatUint(s, 10), until)
 		}
 	}
-	_ = f.cfg.limiter.Reset(ctx, "totp:"+acct)
+	_ = f.cfg.limiter.Reset(ctx, throttleKey("totp:"+acct))
 	return nil
 }
 
@@ -104,7 +104,7 @@ func (f *Factor[T]) stepEnd(p Params, step uint64) time.Time {
 // useRecovery uses up a recovery code in canonical form.
 func (f *Factor[T]) useRecovery(ctx context.Context, sub token.Subject, canonical string) error {
 	acct := accountKey(sub)
-	if err := f.throttle(ctx, "recovery:"+acct); err != nil {
+	if err := f.throttle(ctx, throttleKey("recovery:"+acct)); err != nil {
 		return err
 	}
 	ok, err := f.store.UseRecoveryCode(ctx, sub, HashRecoveryCode(sub, canonical))
@@ -114,13 +114,21 @@ func (f *Factor[T]) useRecovery(ctx context.Context, sub token.Subject, canonica
 	case !ok:
 		return ErrInvalidCode
 	}
-	_ = f.cfg.limiter.Reset(ctx, "recovery:"+acct)
+	_ = f.cfg.limiter.Reset(ctx, throttleKey("recovery:"+acct))
 	f.sessions.Emit(ctx, middleware.Event{Kind: EventRecoveryCodeUsed, Subject: sub, Method: middleware.AMROTP})
 	return nil
 }
 
+// throttleKey is the limiter key of an account's guesses: the account on both levels, so that
+// the count is per account whichever client guesses (a client budget keyed by address would let
+// many addresses guess one account, and one keyed by nothing would let one account's guesser
+// throttle everyone).
+func throttleKey(account string) middleware.ThrottleKey {
+	return middleware.ThrottleKey{Client: account, Account: account}
+}
+
 // throttle counts one guess under key.
-func (f *Factor[T]) throttle(ctx context.Context, key string) error {
+func (f *Factor[T]) throttle(ctx context.Context, key middleware.ThrottleKey) error {
 	retry, err := f.cfg.limiter.Hit(ctx, key)
 	switch {
 	case err != nil:

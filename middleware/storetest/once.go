@@ -1,5 +1,3 @@
-// Package storetest checks implementations of the middleware's store interfaces against the
-// contract the middleware relies on: [TestOnceStore] checks a [middleware.OnceStore].
 package storetest
 
 import (
@@ -14,38 +12,17 @@ import (
 	"github.com/keycard-go/keycard/middleware"
 )
 
-// onceClock is the suite's settable clock, safe for concurrent use.
-type onceClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *onceClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *onceClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// onceStart is the suite's fixed start, with a fraction of a second to catch rounding.
-var onceStart = time.Date(2030, time.March, 4, 5, 6, 7, 300_000_000, time.UTC)
-
 // TestOnceStore checks a [middleware.OnceStore]: the first use of a key only, markers kept until
 // their until and forgotten after, refused uses that extend nothing, opaque keys, refused
-// invalid markers, exactly one first among parallel uses. newStore returns a fresh, empty store
-// that reads the time from now; it is called once per subtest. A store whose records expire on
-// a server's clock (Redis) must compare the untils it recorded with now, so that the suite can
-// move time without waiting.
-func TestOnceStore(t *testing.T, newStore func(t *testing.T, now func() time.Time) middleware.OnceStore) {
+// invalid markers, exactly one first among parallel uses. newStore must return a fresh, empty
+// store that reads clock.Now; it is called once per subtest. A store whose records expire on a
+// server's clock (Redis) must compare the untils it recorded with the clock it is given, so that
+// its answers follow the suite's clock exactly (its own expiry then only removes records late).
+func TestOnceStore(t *testing.T, newStore func(t *testing.T, clock *Clock) middleware.OnceStore) {
 	t.Helper()
-	setup := func(t *testing.T) (middleware.OnceStore, *onceClock) {
-		clk := &onceClock{t: onceStart}
-		return newStore(t, clk.Now), clk
+	setup := func(t *testing.T) (middleware.OnceStore, *Clock) {
+		clk := NewClock(start())
+		return newStore(t, clk), clk
 	}
 	use := func(t *testing.T, s middleware.OnceStore, key string, until time.Time) bool {
 		t.Helper()
