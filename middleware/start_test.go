@@ -474,3 +474,23 @@ func TestRequireRecentAuthFormPost(t *testing.T) {
 		t.Errorf("form post after the sign-in got old: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 }
+
+// TestRememberedLogout: logout ends a remembered session like any other: the persistent cookie
+// is cleared and, with a revocation store, a copy of it is refused.
+func TestRememberedLogout(t *testing.T) {
+	f := newRevocationFixture(t, nil)
+	_, c := startOn(t, f.sessions, "", "user-1", middleware.RememberMe(true))
+	logout := httptest.NewRequest("POST", "/logout", nil)
+	logout.Header.Set("Cookie", cookieHeader(c.Value))
+	logout.Header.Set("Sec-Fetch-Site", "same-origin")
+	rec := serve(f.sessions.LogoutHandler(), logout)
+	if cleared, ok := setCookie(rec); rec.Code != http.StatusNoContent || !ok || cleared.MaxAge >= 0 {
+		t.Fatalf("logout of a remembered session: %d, cookie cleared %v", rec.Code, ok)
+	}
+	f.clk.Advance(24 * time.Hour) // long after a browser-session token would have expired
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(c.Value))
+	if rec := serve(f.sessions.RequireSession(protected), req); rec.Code != http.StatusUnauthorized {
+		t.Errorf("a copy of the remembered cookie after logout: %d, want 401", rec.Code)
+	}
+}
