@@ -39,17 +39,17 @@ const (
 )
 
 type config struct {
-	logger            zerolog.Logger
-	once              OnceStore
-	stateKey          *token.Key
-	stateEnc          *token.EncryptionKey
-	timeout           time.Duration
-	uvPreferred       bool
-	allowRegression   bool
-	maxPasskeys       int
-	prefix            string
-	maxBody           int64
-	recentAuth        time.Duration
+	logger          zerolog.Logger
+	once            OnceStore
+	stateKey        *token.Key
+	stateEnc        *token.EncryptionKey
+	timeout         time.Duration
+	uvPreferred     bool
+	allowRegression bool
+	maxPasskeys     int
+	prefix          string
+	maxBody         int64
+	recentAuth      time.Duration
 }
 
 func defaultConfig() config {

@@ -20,9 +20,9 @@ type creationOptions struct {
 		Name        string   `json:"name"`
 		DisplayName string   `json:"displayName"`
 	} `json:"user"`
-	Challenge b64Field `json:"challenge"`
+	Challenge b64Field     `json:"challenge"`
 	Params    []credParam  `json:"pubKeyCredParams"`
-	Exclude []descriptor `json:"excludeCredentials"`
+	Exclude   []descriptor `json:"excludeCredentials"`
 }
 
 // credParam is one entry of pubKeyCredParams.
