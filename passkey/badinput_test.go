@@ -277,4 +277,3 @@ func challengeOf(t *testing.T, opts []byte) string {
 	}
 	return o.Challenge
 }
-
