@@ -83,4 +83,3 @@ func mustKey(t *testing.T) *token.Key {
 	}
 	return k
 }
-

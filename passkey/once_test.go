@@ -2,6 +2,7 @@ package passkey
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -40,7 +41,7 @@ func TestMemoryOnceBounded(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := newMemoryOnce(func() time.Time { return now })
 	for i := range maxOnceMarkers {
-		m.until[string(rune(i))+"k"] = now.Add(time.Hour)
+		m.until[strconv.Itoa(i)] = now.Add(time.Hour)
 	}
 	if _, err := m.Use(context.Background(), "new", now.Add(time.Minute)); err == nil {
 		t.Fatal("a full marker set accepted a new marker")
