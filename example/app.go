@@ -32,6 +32,7 @@ type appConfig struct {
 	limiter        middleware.Limiter         // nil: the middleware's in-memory default
 	insecureCookie bool                       // drop Secure from the cookie (middleware.WithInsecureCookie)
 	hashCost       int                        // bcrypt cost; 0 means password.DefaultCost
+	passkeyOrigin  string                     // the origin passkeys work on (see passkeys.go); "" turns them off
 }
 
 // app holds the example's handlers and what they share.
@@ -82,10 +83,11 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	if cfg.insecureCookie {
 		a.cookie, a.flags = "session", "HttpOnly · SameSite=Lax · NOT Secure (-insecure-cookie)"
 	}
-	if a.login, err = parsePage("login.html"); err != nil {
+	passkeys := cfg.passkeyOrigin != ""
+	if a.login, err = parsePage("login.html", passkeys); err != nil {
 		return nil, err
 	}
-	if a.dashboard, err = parsePage("dashboard.html"); err != nil {
+	if a.dashboard, err = parsePage("dashboard.html", passkeys); err != nil {
 		return nil, err
 	}
 	if a.css, err = webFS.ReadFile("web/style.css"); err != nil {
@@ -119,14 +121,25 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	mux.Handle("GET /{$}", a.sessions.RequireSession(http.HandlerFunc(a.dashboardPage)))
 	mux.Handle("GET /api/me", a.sessions.RequireSession(http.HandlerFunc(a.me)))
 	mux.HandleFunc("GET /style.css", a.stylesheet)
+	if passkeys {
+		pk, err := newPasskeys(a.sessions, users, cfg.passkeyOrigin, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := mountPasskeys(mux, pk); err != nil {
+			return nil, err
+		}
+	}
 
 	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
 }
 
-// parsePage parses a page template together with the shared layout.
-func parsePage(name string) (*template.Template, error) {
-	return template.New("layout.html").Funcs(template.FuncMap{"initials": initials}).
-		ParseFS(webFS, "web/layout.html", "web/"+name)
+// parsePage parses a page template together with the shared layout and the passkey parts
+// (shown when passkeys is true).
+func parsePage(name string, passkeys bool) (*template.Template, error) {
+	return template.New("layout.html").
+		Funcs(template.FuncMap{"initials": initials, "passkeys": func() bool { return passkeys }}).
+		ParseFS(webFS, "web/layout.html", "web/passkeys.html", "web/"+name)
 }
 
 // loginView is what login.html shows.
@@ -242,12 +255,13 @@ func render(w http.ResponseWriter, r *http.Request, t *template.Template, status
 	_, _ = buf.WriteTo(w)
 }
 
-// securityHeaders sets the headers every response should carry. The pages use no scripts and
-// only the same-origin stylesheet, so the content security policy can be strict.
+// securityHeaders sets the headers every response should carry. The pages use only
+// same-origin scripts (the passkey script) and stylesheets, no inline code, so the content
+// security policy can be strict.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "+
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "+
 			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
