@@ -11,6 +11,7 @@ import (
 // command spans two hash slots of a Redis Cluster (no CROSSSLOT errors).
 //
 //	prefix + "sid:" + session ID               revoked session: its until, in Unix ms
+//	prefix + "sv:" + session ID                version cut-off: the session's oldest valid version
 //	prefix + "sub:" + hex(SHA-256(subject))    subject cut-off: hash {c: cut-off in Unix µs, u: until in Unix ms}
 //	prefix + "hit:" + key                      login attempts in the current window: a counter
 //
@@ -20,12 +21,17 @@ import (
 // unambiguous: the kind follows the fixed prefix, and the rest is taken whole.
 const (
 	sessionPart = "sid:"
+	versionPart = "sv:"
 	subjectPart = "sub:"
 	hitPart     = "hit:"
 )
 
 func (s *Store) sessionKey(sid token.SessionID) string {
 	return s.cfg.prefix + sessionPart + string(sid)
+}
+
+func (s *Store) versionKey(sid token.SessionID) string {
+	return s.cfg.prefix + versionPart + string(sid)
 }
 
 func (s *Store) subjectKey(sub token.Subject) string {

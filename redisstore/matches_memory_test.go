@@ -58,12 +58,22 @@ func TestRevocationMatchesMemory(t *testing.T) {
 					mem.RevokeSubject(ctx, who, cutoff, until)
 				case op < 5:
 					clk.Add(minutes(0, 15))
+				case op < 6:
+					id, version, until := sid(), uint64(rng.IntN(4)), now.Add(minutes(-10, 40))
+					if err := s.RevokeBefore(ctx, id, version, until); err != nil {
+						t.Fatal(err)
+					}
+					mem.RevokeBefore(ctx, id, version, until)
 				default:
-					id, who := sid(), sub()
+					id, who, version := sid(), sub(), uint64(rng.IntN(5))
 					authTime := now.Add(-minutes(0, 29) - millis(60_000))
-					want, _ := mem.IsRevoked(ctx, id, who, authTime)
-					if got := isRevoked(t, s, id, who, authTime); got != want {
-						t.Fatalf("step %d: IsRevoked(%s, %s, %v) = %v, memory says %v", i, id, who, authTime, got, want)
+					want, _ := mem.IsRevoked(ctx, id, who, authTime, version)
+					got, err := s.IsRevoked(ctx, id, who, authTime, version)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != want {
+						t.Fatalf("step %d: IsRevoked(%s, %s, %v, %d) = %v, memory says %v", i, id, who, authTime, version, got, want)
 					}
 					checks++
 					if want {

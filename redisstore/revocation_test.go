@@ -27,7 +27,7 @@ func revocationStore(t *testing.T) (*redisstore.Store, *clock, *redis.Client, st
 
 func isRevoked(t *testing.T, s *redisstore.Store, sid token.SessionID, sub token.Subject, authTime time.Time) bool {
 	t.Helper()
-	got, err := s.IsRevoked(t.Context(), sid, sub, authTime)
+	got, err := s.IsRevoked(t.Context(), sid, sub, authTime, 0)
 	if err != nil {
 		t.Fatalf("IsRevoked(%q, %q): %v", sid, sub, err)
 	}
@@ -254,4 +254,52 @@ func TestRevokeSubject(t *testing.T) {
 			t.Error("other subject: got revoked")
 		}
 	})
+}
+
+// TestRevokeBefore: a version cut-off refuses the session's older tokens and keeps the later
+// ones; the higher version and the later until win whatever the order of the calls; the
+// record expires at its until.
+func TestRevokeBefore(t *testing.T) {
+	ctx := context.Background()
+	until := t0.Add(time.Hour)
+	check := func(t *testing.T, s *redisstore.Store, sid token.SessionID, version uint64) bool {
+		t.Helper()
+		got, err := s.IsRevoked(ctx, sid, "alice", t0.Add(-time.Minute), version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, order := range [][]uint64{{2, 5}, {5, 2}} {
+		s, clk, client, prefix := revocationStore(t)
+		for _, v := range order {
+			if err := s.RevokeBefore(ctx, "sid-1", v, until); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for v, want := range map[uint64]bool{0: true, 4: true, 5: false, 6: false, 1 << 60: false} {
+			if got := check(t, s, "sid-1", v); got != want {
+				t.Errorf("cut-offs %v: version %d revoked %v, want %v", order, v, got, want)
+			}
+		}
+		if check(t, s, "sid-2", 0) {
+			t.Errorf("cut-offs %v: another session is revoked", order)
+		}
+		ks := keys(t, client, prefix)
+		if len(ks) != 1 || pttl(t, client, ks[0]) < time.Hour-time.Minute {
+			t.Errorf("keys %q: want one, expiring in about an hour", ks)
+		}
+		clk.Set(until)
+		if check(t, s, "sid-1", 0) {
+			t.Errorf("cut-offs %v: still revoked at until", order)
+		}
+	}
+	// The largest version survives the round trip exactly.
+	s, _, _, _ := revocationStore(t)
+	if err := s.RevokeBefore(ctx, "sid-1", 1<<63+1, until); err != nil {
+		t.Fatal(err)
+	}
+	if !check(t, s, "sid-1", 1<<63) || check(t, s, "sid-1", 1<<63+1) {
+		t.Error("version 2^63+1: cut-off not exact")
+	}
 }
