@@ -69,6 +69,8 @@ type config struct {
 	maxSessions      int
 	rememberField    string
 	rememberLifetime time.Duration
+
+	pending pendingConfig
 }
 
 func defaultConfig() config {
@@ -85,6 +87,7 @@ func defaultConfig() config {
 		rememberField:    DefaultRememberField,
 		rememberLifetime: DefaultRememberLifetime,
 		maxSessions:      DefaultMaxSessions,
+		pending:          pendingConfig{lifetime: DefaultPendingLifetime, tries: DefaultPendingTries},
 	}
 }
 
