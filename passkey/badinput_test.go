@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/passkey/passkeytest"
 )
 
@@ -110,6 +111,10 @@ func TestLoginBadInput(t *testing.T) {
 				t.Error("the ceremony cookie was not cleared")
 			}
 			f.wantReason(t, tt.reason)
+			failed := f.eventsOf(middleware.EventLoginFailed)
+			if len(failed) != 1 || failed[0].Reason != tt.reason || failed[0].Method != "hwk" {
+				t.Errorf("login.failed events: %+v; want one with reason %s", failed, tt.reason)
+			}
 		})
 	}
 }

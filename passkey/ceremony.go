@@ -13,7 +13,7 @@ import (
 // keycard token, signed and encrypted with keys of the passkey handlers (never the session
 // keys), living as long as the ceremony may take. The browser that began the ceremony holds it
 // (HttpOnly, Secure, SameSite=Strict, __Host-), so a response relayed from another browser has
-// no state to finish against. The token's ID is marked in the [OnceStore] when the ceremony
+// no state to finish against. The token's ID is marked in the [middleware.OnceStore] when the ceremony
 // finishes, so the same cookie and response cannot be used twice, and the cookie is cleared.
 
 // Ceremony kinds, each with its own cookie so that a sign-in begun in one tab does not break a
@@ -39,7 +39,8 @@ type ceremony struct {
 	SessionID token.SessionID `json:"pk_sid,omitempty"` // registration: the session that began it
 	Handle    []byte          `json:"pk_uh,omitempty"`  // registration: the user handle
 	Name      string          `json:"pk_name,omitempty"`
-	Second    bool            `json:"pk_2nd,omitempty"` // sign-in: the second step after a password
+	Second    bool            `json:"pk_2nd,omitempty"` // sign-in: the second step after a first factor
+	Attempt   string          `json:"pk_att,omitempty"` // second step: the pending login attempt it belongs to
 }
 
 // Validate refuses a ceremony token without the fields every ceremony has.

@@ -24,7 +24,7 @@
 // SHA-256 of the RP ID, user presence and, by default, user verification; the signature must
 // verify under the stored public key of a known credential, whose user handle must match. A
 // ceremony's challenge lives in an encrypted, signed, short-lived cookie of the browser that
-// began it (at most 5 minutes) and can be finished once: its ID is marked in a [OnceStore]
+// began it (at most 5 minutes) and can be finished once: its ID is marked in a [middleware.OnceStore]
 // and the cookie is cleared, so a replayed response is refused. Registration needs a recent
 // sign-in ([WithRecentAuth]), so a stolen session cannot plant a passkey. A signature counter
 // that does not increase (a cloned authenticator, WebAuthn §6.1.1) is refused by default and

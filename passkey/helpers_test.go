@@ -88,6 +88,9 @@ type fixture struct {
 	store    *passkey.MemoryStore
 	logs     *syncBuffer
 	h        http.Handler
+
+	mu     sync.Mutex
+	events []middleware.Event
 }
 
 func newFixture(t testing.TB, opts ...passkey.Option) *fixture {
@@ -106,7 +109,13 @@ func newFixture(t testing.TB, opts ...passkey.Option) *fixture {
 	}
 	logger := zerolog.New(f.logs).Level(zerolog.DebugLevel)
 	f.sessions, err = middleware.New(f.codec, middleware.WithLogger(logger),
-		middleware.WithRevocation(middleware.NewMemoryRevocation(f.clk.Now)))
+		middleware.WithRevocation(middleware.NewMemoryRevocation(f.clk.Now)),
+		middleware.WithOnceStore(middleware.NewMemoryOnce(f.clk.Now)),
+		middleware.WithEvents(func(_ context.Context, e middleware.Event) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.events = append(f.events, e)
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +127,14 @@ func newFixture(t testing.TB, opts ...passkey.Option) *fixture {
 	mux.Handle("/passkey/", f.pk.Handler())
 	mux.HandleFunc("POST /test/signin", func(w http.ResponseWriter, r *http.Request) {
 		sub := token.Subject(r.URL.Query().Get("sub"))
-		if _, err := f.sessions.Start(w, r, sub, users[sub].Payload); err != nil {
+		if _, err := f.sessions.Start(w, r, sub, users[sub].Payload, middleware.AuthMethods(middleware.AMRPassword)); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	mux.HandleFunc("POST /test/password", func(w http.ResponseWriter, r *http.Request) {
+		// A correct password for an account with a second factor: a pending login.
+		sub := token.Subject(r.URL.Query().Get("sub"))
+		if _, err := f.sessions.StartPending(w, r, sub, []string{middleware.AMRPassword}); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	})
@@ -265,3 +281,18 @@ func errorCode(rec *httptest.ResponseRecorder) string {
 }
 
 func tokenSubject(s string) token.Subject { return token.Subject(s) }
+
+// eventsOf returns the events of kind emitted so far.
+func (f *fixture) eventsOf(kind string) []middleware.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []middleware.Event
+	for _, e := range f.events {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -13,8 +13,14 @@ import (
 	"github.com/keycard-go/keycard/token"
 )
 
-// maxCredentialIDLen is the longest credential ID WebAuthn allows (§5.8.3... §6.5.1: 1023).
+// maxCredentialIDLen is the longest credential ID WebAuthn allows (§6.5.1: 1023 bytes).
 const maxCredentialIDLen = 1023
+
+// Names of refusals in the log ("event") and the event hook.
+const (
+	eventLoginRejected    = "passkey_login_rejected"
+	eventRegisterRejected = "passkey_register_rejected"
+)
 
 // loginOptions serves POST {prefix}/login/options. The ceremony is bound to an account when
 // there is one: the user who signed in with a password and owes a second step, or the user of
@@ -22,7 +28,7 @@ const maxCredentialIDLen = 1023
 // passkeys. Otherwise it is a discoverable ceremony (usernameless sign-in, and the browser's
 // autofill under conditional mediation), and the passkey the user picks says who they are.
 func (p *Passkeys[T]) loginOptions(w http.ResponseWriter, r *http.Request) {
-	const event = "passkey_login_rejected"
+	const event = eventLoginRejected
 	body, rj := p.readBody(w, r, true)
 	if rj != nil {
 		p.fail(w, r, event, rj)
@@ -35,7 +41,7 @@ func (p *Passkeys[T]) loginOptions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c := ceremony{Kind: kindLogin}
-	sub, second := p.boundAccount(r)
+	sub, attempt, second := p.boundAccount(r)
 	var creds []Credential
 	if sub != "" {
 		var err error
@@ -51,7 +57,7 @@ func (p *Passkeys[T]) loginOptions(w http.ResponseWriter, r *http.Request) {
 	)
 	switch {
 	case len(creds) > 0:
-		c.Subject, c.Second = sub, second
+		c.Subject, c.Second, c.Attempt = sub, second, attempt
 		wu := &waUser{handle: creds[0].UserHandle}
 		for _, cr := range creds {
 			wu.creds = append(wu.creds, toWebAuthn(cr))
@@ -84,15 +90,29 @@ type loginResponse struct {
 }
 
 // login serves POST {prefix}/login: it verifies the assertion against the ceremony this
-// browser began and, when it holds, starts the session.
+// browser began and, when it holds, starts the session (or completes the pending login whose
+// second step it is).
 func (p *Passkeys[T]) login(w http.ResponseWriter, r *http.Request) {
-	const event = "passkey_login_rejected"
+	const event = eventLoginRejected
 	st, rj := p.finish(w, r, kindLogin)
 	if rj != nil {
 		p.fail(w, r, event, rj)
 		return
 	}
-	cred, rj := p.verifyAssertion(w, r, st.Payload)
+	c := st.Payload
+	parsed, rj := p.parseAssertion(w, r)
+	if rj != nil {
+		p.fail(w, r, event, rj)
+		return
+	}
+	var pending *middleware.Pending
+	if c.Second {
+		if pending, rj = p.tryPending(w, r, c); rj != nil {
+			p.fail(w, r, event, rj)
+			return
+		}
+	}
+	cred, rj := p.verifyAssertion(r, c, parsed)
 	if rj != nil {
 		p.fail(w, r, event, rj)
 		return
@@ -106,13 +126,13 @@ func (p *Passkeys[T]) login(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, event, reject(http.StatusServiceUnavailable, "unavailable", "users_failed", err))
 		return
 	}
-	claims, rj := p.start(w, r, cred.Subject, user.Payload, st.Payload.Second)
+	claims, rj := p.start(w, r, cred.Subject, user.Payload, pending)
 	if rj != nil {
 		p.fail(w, r, event, rj)
 		return
 	}
 	p.logger(r).Info().Str("event", "passkey_login").Str("subject", string(claims.Subject)).
-		Bool("second_factor", st.Payload.Second).Msg("keycard: passkey sign-in")
+		Bool("second_factor", c.Second).Msg("keycard: passkey sign-in")
 	writeJSON(w, http.StatusOK, loginResponse{
 		Subject:   claims.Subject,
 		ExpiresAt: claims.Expiry.UTC(),
@@ -120,20 +140,25 @@ func (p *Passkeys[T]) login(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// verifyAssertion checks an assertion (WebAuthn §7.2) against ceremony c and records the use
-// of its credential. It returns the credential, or why the sign-in is refused.
-func (p *Passkeys[T]) verifyAssertion(w http.ResponseWriter, r *http.Request, c ceremony) (Credential, *rejection) {
+// parseAssertion reads the AuthenticationResponseJSON of a sign-in.
+func (p *Passkeys[T]) parseAssertion(w http.ResponseWriter, r *http.Request) (*protocol.ParsedCredentialAssertionData, *rejection) {
 	body, rj := p.readBody(w, r, false)
 	if rj != nil {
-		return Credential{}, rj
+		return nil, rj
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
 	if err != nil {
-		return Credential{}, malformed(err)
+		return nil, malformed(err)
 	}
 	if len(parsed.RawID) > maxCredentialIDLen {
-		return Credential{}, malformed(errors.New("credential ID too long"))
+		return nil, malformed(errors.New("credential ID too long"))
 	}
+	return parsed, nil
+}
+
+// verifyAssertion checks an assertion (WebAuthn §7.2) against ceremony c and records the use
+// of its credential. It returns the credential, or why the sign-in is refused.
+func (p *Passkeys[T]) verifyAssertion(r *http.Request, c ceremony, parsed *protocol.ParsedCredentialAssertionData) (Credential, *rejection) {
 	ad := parsed.Response.AuthenticatorData
 	if rj := p.checkClientData(parsed.Response.CollectedClientData, protocol.AssertCeremony, c.Challenge); rj != nil {
 		return Credential{}, rj
@@ -175,7 +200,7 @@ func (p *Passkeys[T]) verifyAssertion(w http.ResponseWriter, r *http.Request, c 
 		p.logger(r).Warn().Str("event", "passkey_sign_count_regressed").Str("subject", string(cred.Subject)).
 			Uint32("stored", cred.SignCount).Uint32("received", ad.Counter).Bool("allowed", p.cfg.allowRegression).
 			Msg("keycard: passkey signature counter did not increase; the authenticator may be cloned")
-		p.emit(r, "passkey_sign_count_regressed", cred.Subject, "", "sign_count_regressed")
+		p.emit(r, EventSignCountRegressed, cred.Subject, "", "sign_count_regressed")
 		if !p.cfg.allowRegression {
 			return Credential{}, refused("sign_count_regressed")
 		}

@@ -134,7 +134,7 @@ func (p *Passkeys[T]) remove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.logger(r).Info().Str("event", "passkey_removed").Str("subject", string(claims.Subject)).Msg("keycard: passkey removed")
-	p.emit(r, "passkey_removed", claims.Subject, claims.SessionID, "")
+	p.emit(r, EventRemoved, claims.Subject, claims.SessionID, "")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/token"
 )
 
@@ -40,7 +41,7 @@ const (
 
 type config struct {
 	logger          zerolog.Logger
-	once            OnceStore
+	once            middleware.OnceStore
 	stateKey        *token.Key
 	stateEnc        *token.EncryptionKey
 	timeout         time.Duration
@@ -73,10 +74,13 @@ func WithLogger(l zerolog.Logger) Option {
 	}
 }
 
-// WithOnceStore sets where single-use ceremony markers are kept. Default: process memory,
-// which is right for one instance only; with several instances behind a load balancer, pass a
-// shared store (Redis), or a ceremony finished on one instance can be replayed on another.
-func WithOnceStore(s OnceStore) Option {
+// WithOnceStore sets where single-use ceremony markers are kept: each finished ceremony's ID
+// is marked ("passkey:" and the token ID) until the ceremony would have expired, so the same
+// cookie and response cannot be used twice. Default: the sessions' store
+// ([middleware.Sessions.OnceStore], set with middleware.WithOnceStore), so that one shared
+// store (the redisstore module's) serves every instance; with a store per instance, a ceremony
+// finished on one instance could be replayed on another.
+func WithOnceStore(s middleware.OnceStore) Option {
 	return func(c *config) error {
 		if s == nil {
 			return errors.New("passkey: nil once store")

@@ -72,7 +72,10 @@ func New[T any](sessions *middleware.Sessions[T], rp RelyingParty, store Store, 
 	}
 	now := sessions.Codec().Now
 	if cfg.once == nil {
-		cfg.once = newMemoryOnce(now)
+		cfg.once = sessions.OnceStore()
+	}
+	if cfg.once == nil {
+		cfg.once = middleware.NewMemoryOnce(now)
 	}
 	state, err := newStateCodec(cfg, now)
 	if err != nil {

@@ -23,7 +23,7 @@ const userHandleLen = 32
 
 // registerOptions serves POST {prefix}/register/options, behind RequireSession.
 func (p *Passkeys[T]) registerOptions(w http.ResponseWriter, r *http.Request) {
-	const event = "passkey_register_rejected"
+	const event = eventRegisterRejected
 	claims, err := p.sessions.Current(r)
 	if err != nil {
 		p.fail(w, r, event, reject(http.StatusUnauthorized, "unauthenticated", "no_session", nil))
@@ -88,7 +88,7 @@ func (p *Passkeys[T]) registerOptions(w http.ResponseWriter, r *http.Request) {
 // register serves POST {prefix}/register, behind RequireSession: it verifies the attestation
 // against the ceremony begun by the same session and stores the new passkey.
 func (p *Passkeys[T]) register(w http.ResponseWriter, r *http.Request) {
-	const event = "passkey_register_rejected"
+	const event = eventRegisterRejected
 	claims, err := p.sessions.Current(r)
 	if err != nil {
 		p.fail(w, r, event, reject(http.StatusUnauthorized, "unauthenticated", "no_session", nil))
@@ -171,7 +171,7 @@ func (p *Passkeys[T]) register(w http.ResponseWriter, r *http.Request) {
 	}
 	p.logger(r).Info().Str("event", "passkey_registered").Str("subject", string(claims.Subject)).
 		Str("format", cred.AttestationFormat).Msg("keycard: passkey registered")
-	p.emit(r, "passkey_registered", claims.Subject, claims.SessionID, "")
+	p.emit(r, EventRegistered, claims.Subject, claims.SessionID, "")
 	writeJSON(w, http.StatusCreated, viewOf(cred))
 }
 

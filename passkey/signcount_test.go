@@ -79,6 +79,9 @@ func TestSignCount(t *testing.T) {
 			if !contains(f.logs.String(), `"event":"passkey_sign_count_regressed"`) {
 				t.Error("the regression was not logged")
 			}
+			if ev := f.eventsOf(passkey.EventSignCountRegressed); len(ev) != 1 || ev[0].Subject != "user-1" {
+				t.Errorf("sign count events: %+v, want one for user-1", ev)
+			}
 			creds, _ := f.store.List(t.Context(), "user-1")
 			if creds[0].SignCount != tt.counts[0] {
 				t.Errorf("stored count %d, want %d kept (never lowered)", creds[0].SignCount, tt.counts[0])
