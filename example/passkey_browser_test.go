@@ -162,7 +162,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	if err != nil || name != "Test laptop" {
 		t.Errorf("passkey list: name %q, %v; want Test laptop", name, err)
 	}
-	creds, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: va.AuthenticatorID})
+	creds, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams(va))
 	if err != nil || len(creds.Credentials) != 1 || !creds.Credentials[0].IsResidentCredential || creds.Credentials[0].RpID != "localhost" {
 		t.Fatalf("virtual authenticator credentials: %+v, %v; want one discoverable credential for localhost", creds, err)
 	}
