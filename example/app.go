@@ -152,10 +152,11 @@ type loginView struct {
 	DemoPassword string
 }
 
-// loginPage serves GET /login. A user who is signed in already goes straight on.
+// loginPage serves GET /login. A user who is signed in already goes straight on, unless the
+// page asks them to sign in again (reason=reauth: a step-up, such as before adding a passkey).
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := middleware.SafeNext(r.URL.Query().Get("next"))
-	if _, ok := middleware.ClaimsFrom[Profile](r.Context()); ok {
+	if _, ok := middleware.ClaimsFrom[Profile](r.Context()); ok && r.URL.Query().Get("reason") != "reauth" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}

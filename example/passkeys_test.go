@@ -5,6 +5,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/token"
 )
 
 func TestPasskeyOrigin(t *testing.T) {
@@ -61,5 +64,33 @@ func TestPasskeyPages(t *testing.T) {
 	}
 	if rec := get(without, "/passkey.js"); rec.Code != http.StatusNotFound {
 		t.Errorf("GET /passkey.js with passkeys off: got %d, want 404", rec.Code)
+	}
+}
+
+// A signed-in user sent to sign in again (reason=reauth, before adding a passkey to an old
+// session) sees the login page instead of being sent straight back.
+func TestLoginPageReauth(t *testing.T) {
+	cfg := testConfig(t)
+	h := testApp(t, cfg)
+	keys, err := token.NewKeySet(cfg.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := token.New[Profile](keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := codec.Issue("user-1", Profile{Email: demoEmail, Name: demoName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]int{"/login": http.StatusSeeOther, "/login?reason=reauth&next=%2F": http.StatusOK} {
+		req := httptest.NewRequest("GET", target, nil)
+		req.AddCookie(&http.Cookie{Name: middleware.DefaultCookieName, Value: raw})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("GET %s signed in: got %d, want %d", target, rec.Code, want)
+		}
 	}
 }
