@@ -16,6 +16,9 @@ func TestFoldCaseAllRunes(t *testing.T) {
 		if !utf8.ValidRune(r) {
 			continue
 		}
+		if unicode.ToUpper(r) == r && unicode.ToLower(r) == r && unicode.ToTitle(r) == r && unicode.SimpleFold(r) == r {
+			continue // no rule maps this rune to another: nothing to compare
+		}
 		id := "al" + string(r) + "ce@example.com"
 		want := foldIdentifier(id)
 		variants := []string{strings.ToUpper(id), strings.ToLower(id), strings.ToTitle(id)}
@@ -29,7 +32,8 @@ func TestFoldCaseAllRunes(t *testing.T) {
 					t.Errorf("U+%04X: foldIdentifier(%q) = %q, foldIdentifier(%q) = %q; want one counter", r, id, want, v, got)
 				}
 			}
-			if !strings.EqualFold(v, id) && strings.ToUpper(v) != strings.ToUpper(id) && strings.ToLower(v) != strings.ToLower(id) {
+			same := func(normalise func(string) string) bool { return normalise(v) == normalise(id) }
+			if !strings.EqualFold(v, id) && !same(strings.ToUpper) && !same(strings.ToLower) {
 				t.Fatalf("U+%04X: test variant %q is not equal to %q under any rule", r, v, id)
 			}
 		}
