@@ -18,6 +18,7 @@ import (
 	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/password"
 	"github.com/keycard-go/keycard/token"
+	"github.com/keycard-go/keycard/totp"
 )
 
 //go:embed web
@@ -32,6 +33,8 @@ type appConfig struct {
 	limiter        middleware.Limiter         // nil: the middleware's in-memory default
 	insecureCookie bool                       // drop Secure from the cookie (middleware.WithInsecureCookie)
 	hashCost       int                        // bcrypt cost; 0 means password.DefaultCost
+	once           middleware.OnceStore       // nil: in memory (middleware.NewMemoryOnce)
+	totpStore      totp.Store                 // nil: in memory, secrets encrypted (newTwoFactorStore)
 	passkeyOrigin  string                     // the origin passkeys work on (see passkeys.go); "" turns them off
 }
 
@@ -43,6 +46,7 @@ type app struct {
 	login     *template.Template
 	dashboard *template.Template
 	css       []byte
+	twoFactor *twoFactor
 }
 
 // newApp builds the example's HTTP handler: the user store with the demo account, the token
@@ -84,10 +88,10 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 		a.cookie, a.flags = "session", "HttpOnly · SameSite=Lax · NOT Secure (-insecure-cookie)"
 	}
 	passkeys := cfg.passkeyOrigin != ""
-	if a.login, err = parsePage("login.html", passkeys); err != nil {
+	if a.login, err = parsePasskeyPage(passkeys, "login.html"); err != nil {
 		return nil, err
 	}
-	if a.dashboard, err = parsePage("dashboard.html", passkeys); err != nil {
+	if a.dashboard, err = parsePasskeyPage(passkeys, "dashboard.html", "twofactor_card.html"); err != nil {
 		return nil, err
 	}
 	if a.css, err = webFS.ReadFile("web/style.css"); err != nil {
@@ -109,7 +113,22 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	if cfg.insecureCookie {
 		opts = append(opts, middleware.WithInsecureCookie())
 	}
+	// Two-factor authentication (twofactor.go): a correct password for an account with TOTP
+	// on gives a pending login, and /login/2fa asks for the code.
+	totpStore := cfg.totpStore
+	if totpStore == nil {
+		if totpStore, err = newTwoFactorStore(); err != nil {
+			return nil, err
+		}
+	}
+	opts = append(opts, middleware.WithSecondFactor("/login/2fa", totp.Required(totpStore)))
+	if cfg.once != nil {
+		opts = append(opts, middleware.WithOnceStore(cfg.once))
+	}
 	if a.sessions, err = middleware.New(codec, opts...); err != nil {
+		return nil, err
+	}
+	if a.twoFactor, err = newTwoFactor(a.sessions, totpStore, users, cfg.limiter); err != nil {
 		return nil, err
 	}
 
@@ -121,6 +140,7 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	mux.Handle("GET /{$}", a.sessions.RequireSession(http.HandlerFunc(a.dashboardPage)))
 	mux.Handle("GET /api/me", a.sessions.RequireSession(http.HandlerFunc(a.me)))
 	mux.HandleFunc("GET /style.css", a.stylesheet)
+	a.twoFactor.routes(mux)
 	if passkeys {
 		pk, err := newPasskeys(a.sessions, users, cfg.passkeyOrigin, nil)
 		if err != nil {
@@ -134,12 +154,13 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
 }
 
-// parsePage parses a page template together with the shared layout and the passkey parts
-// (shown when passkeys is true).
-func parsePage(name string, passkeys bool) (*template.Template, error) {
-	return template.New("layout.html").
-		Funcs(template.FuncMap{"initials": initials, "passkeys": func() bool { return passkeys }}).
-		ParseFS(webFS, "web/layout.html", "web/passkeys.html", "web/"+name)
+// parsePage parses a page template together with the shared layout and the partials it uses.
+func parsePage(name string, partials ...string) (*template.Template, error) {
+	files := []string{"web/layout.html", "web/" + name}
+	for _, p := range partials {
+		files = append(files, "web/"+p)
+	}
+	return template.New("layout.html").Funcs(template.FuncMap{"initials": initials}).ParseFS(webFS, files...)
 }
 
 // loginView is what login.html shows.
@@ -183,6 +204,7 @@ type dashboardView struct {
 	Profile     Profile
 	SignedIn    time.Time
 	ExpiresAt   time.Time
+	TwoFactor   twoFactorStatus
 }
 
 // dashboardPage serves GET /, behind RequireSession.
@@ -200,6 +222,7 @@ func (a *app) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		Profile:     claims.Payload,
 		SignedIn:    claims.AuthTime.UTC(),
 		ExpiresAt:   claims.Expiry.UTC(),
+		TwoFactor:   a.twoFactor.status(r.Context(), claims),
 	})
 }
 

@@ -8,6 +8,7 @@ require (
 	github.com/keycard-go/keycard v0.1.0
 	github.com/keycard-go/keycard/passkey v0.0.0
 	github.com/keycard-go/keycard/redisstore v0.0.0
+	github.com/keycard-go/keycard/totp v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/zerolog v1.35.1
 )
@@ -36,6 +37,7 @@ require (
 	github.com/philhofer/fwd v1.2.0 // indirect
 	github.com/rs/xid v1.6.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
+	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
 	github.com/tinylib/msgp v1.6.4 // indirect
 	github.com/valyala/fastjson v1.6.10 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
@@ -48,4 +50,5 @@ replace (
 	github.com/keycard-go/keycard => ../
 	github.com/keycard-go/keycard/passkey => ../passkey
 	github.com/keycard-go/keycard/redisstore => ../redisstore
+	github.com/keycard-go/keycard/totp => ../totp
 )

@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		defer closeRedis()
-		cfg.revocation, cfg.limiter = store, store
+		cfg.revocation, cfg.limiter, cfg.once = store, store, store
 	}
 	handler, err := newApp(ctx, cfg)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net"
 	"net/http"
 	"net/url"
@@ -90,4 +91,16 @@ func mountPasskeys(mux *http.ServeMux, pk *passkey.Passkeys[Profile]) error {
 	mux.HandleFunc("GET /passkey.js", js)
 	mux.HandleFunc("GET /passkey.css", css)
 	return nil
+}
+
+// parsePasskeyPage parses a page as parsePage does, with the passkey parts (web/passkeys.html)
+// and the "passkeys" template function that shows them when passkeys is true.
+func parsePasskeyPage(passkeys bool, name string, partials ...string) (*template.Template, error) {
+	files := []string{"web/layout.html", "web/passkeys.html", "web/" + name}
+	for _, p := range partials {
+		files = append(files, "web/"+p)
+	}
+	return template.New("layout.html").
+		Funcs(template.FuncMap{"initials": initials, "passkeys": func() bool { return passkeys }}).
+		ParseFS(webFS, files...)
 }
