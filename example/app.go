@@ -37,6 +37,7 @@ type appConfig struct {
 	clock          func() time.Time           // nil: time.Now; tests move time with it
 	once           middleware.OnceStore       // nil: in memory (middleware.NewMemoryOnce)
 	totpStore      totp.Store                 // nil: in memory, secrets encrypted (newTwoFactorStore)
+	passkeyOrigin  string                     // the origin passkeys work on (see passkeys.go); "" turns them off
 }
 
 // app holds the example's handlers and what they share.
@@ -93,10 +94,11 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	if cfg.insecureCookie {
 		a.cookie, a.flags = "session", "HttpOnly · SameSite=Lax · NOT Secure (-insecure-cookie)"
 	}
-	if a.login, err = parsePage("login.html"); err != nil {
+	passkeys := cfg.passkeyOrigin != ""
+	if a.login, err = parsePasskeyPage(passkeys, "login.html"); err != nil {
 		return nil, err
 	}
-	if a.dashboard, err = parsePage("dashboard.html", "twofactor_card.html"); err != nil {
+	if a.dashboard, err = parsePasskeyPage(passkeys, "dashboard.html", "twofactor_card.html"); err != nil {
 		return nil, err
 	}
 	if a.css, err = webFS.ReadFile("web/style.css"); err != nil {
@@ -153,6 +155,15 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	a.twoFactor.routes(mux)
 	if err := a.routeSessions(mux); err != nil {
 		return nil, err
+	}
+	if passkeys {
+		pk, err := newPasskeys(a.sessions, users, cfg.passkeyOrigin, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := mountPasskeys(mux, pk); err != nil {
+			return nil, err
+		}
 	}
 
 	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
@@ -290,12 +301,13 @@ func render(w http.ResponseWriter, r *http.Request, t *template.Template, status
 	_, _ = buf.WriteTo(w)
 }
 
-// securityHeaders sets the headers every response should carry. The pages use no scripts and
-// only the same-origin stylesheet, so the content security policy can be strict.
+// securityHeaders sets the headers every response should carry. The pages use only
+// same-origin scripts (the passkey script) and stylesheets, no inline code, so the content
+// security policy can be strict.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "+
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "+
 			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

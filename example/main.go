@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	addr := fs.String("addr", "localhost:8080", "`host:port` to listen on")
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this certificate `file` (PEM; needs -tls-key)")
 	keyFile := fs.String("tls-key", "", "private key `file` (PEM) for -tls-cert")
+	pkOrigin := fs.String("passkey-origin", "",
+		"the `origin` browsers open, for passkeys (default: http(s)://<-addr> when its host is a name such as localhost)")
 	insecureCookie := fs.Bool("insecure-cookie", false,
 		"send the session cookie over plain HTTP on a non-loopback address (DANGEROUS: anyone on the network can steal sessions)")
 	if err := fs.Parse(args); err != nil {
@@ -105,7 +107,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"or pass -insecure-cookie on a network you trust", *addr)
 	}
 
-	cfg := appConfig{key: key, logger: logger, insecureCookie: *insecureCookie}
+	cfg := appConfig{key: key, logger: logger, insecureCookie: *insecureCookie, passkeyOrigin: *pkOrigin}
+	if cfg.passkeyOrigin == "" {
+		cfg.passkeyOrigin = passkeyOrigin(*addr, tlsConfig != nil)
+	}
 	if url := getenv("REDIS_URL"); url != "" {
 		store, closeRedis, err := openRedis(ctx, url, logger)
 		if err != nil {
