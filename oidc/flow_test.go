@@ -1,0 +1,225 @@
+package oidc_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keycard-go/keycard/oidc"
+	"github.com/keycard-go/keycard/token"
+)
+
+func TestFullFlow(t *testing.T) {
+	idp := newTestIdP(t)
+	authTime := time.Now().Add(-2 * time.Minute).Truncate(time.Second)
+	idp.m.QueueUser(&testUser{sub: "alice", email: "alice@example.com", verified: true,
+		authTime: authTime, amr: []string{"pwd", "otp"}})
+	var authzQuery url.Values
+	idp.set(func(p *testIdP) {
+		p.authorize = func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			authzQuery = r.URL.Query()
+			next.ServeHTTP(w, r)
+		}
+	})
+	a := newTestApp(t, appOptions{}, provider(t, "test", idp))
+	b := newBrowser(t, a)
+
+	callback := b.authorize(a, "test", "/me?tab=1")
+
+	// The authorization request: code flow, PKCE S256, a nonce, our callback.
+	for name, want := range map[string]string{
+		"response_type":         "code",
+		"client_id":             testClientID,
+		"code_challenge_method": "S256",
+		"redirect_uri":          a.srv.URL + "/auth/test/callback",
+		"scope":                 "openid email profile",
+	} {
+		if got := authzQuery.Get(name); got != want {
+			t.Errorf("authorization request %s: got %q, want %q", name, got, want)
+		}
+	}
+	for _, name := range []string{"state", "nonce", "code_challenge"} {
+		if len(authzQuery.Get(name)) < 22 {
+			t.Errorf("authorization request %s: got %q, want at least 128 random bits", name, authzQuery.Get(name))
+		}
+	}
+	if !strings.HasPrefix(callback, a.srv.URL+"/auth/test/callback?") {
+		t.Fatalf("provider sent the browser to %q, want the callback", callback)
+	}
+	stateCookie := cookieValue(t, b, a, "__Host-keycard-oidc-test")
+
+	resp := b.get(callback, false)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: status %d, want 303; body %s; logs %s", resp.StatusCode, readBody(resp), a.logs)
+	}
+	if got := resp.Header.Get("Location"); got != "/me?tab=1" {
+		t.Errorf("callback redirects to %q, want /me?tab=1", got)
+	}
+	if !hasSession(resp) {
+		t.Fatal("callback set no session cookie")
+	}
+	if !clearsCookie(resp, "__Host-keycard-oidc-test") {
+		t.Error("callback did not clear the state cookie")
+	}
+
+	resp = b.get(a.srv.URL+"/me", true)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/me after sign-in: status %d", resp.StatusCode)
+	}
+	var claims token.Claims[payload]
+	if err := json.NewDecoder(resp.Body).Decode(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Subject != "user-alice" || claims.Payload.Email != "alice@example.com" {
+		t.Errorf("session: subject %q, payload %+v; want user-alice, alice@example.com", claims.Subject, claims.Payload)
+	}
+
+	id := <-a.identity
+	if id.Provider != "test" || id.Issuer != idp.issuer() || id.Subject != "alice" || !id.EmailVerified ||
+		!id.AuthTime.Equal(authTime) || !slices.Equal(id.AMR, []string{"pwd", "otp"}) || id.Name != "Test User" {
+		t.Errorf("identity: got %+v", id)
+	}
+	var extra struct {
+		Nonce string `json:"nonce"`
+	}
+	if err := id.Claims(&extra); err != nil || extra.Nonce != authzQuery.Get("nonce") {
+		t.Errorf("identity claims: nonce %q, err %v; want the request's nonce", extra.Nonce, err)
+	}
+
+	// A replay of the same response: without the cookie (it was cleared), and with a copy of it.
+	resp = b.get(callback, true)
+	if got := errorCode(t, resp); resp.StatusCode != http.StatusBadRequest || got != "state_missing" {
+		t.Errorf("replay without cookie: %d %q, want 400 state_missing", resp.StatusCode, got)
+	}
+	resp = getWithCookie(t, a, callback, "__Host-keycard-oidc-test", stateCookie)
+	if got := errorCode(t, resp); resp.StatusCode != http.StatusBadRequest || got != "state_replayed" || hasSession(resp) {
+		t.Errorf("replay with the cookie: %d %q (session %v), want 400 state_replayed and no session", resp.StatusCode, got, hasSession(resp))
+	}
+
+	// Nothing secret reaches the logs.
+	logs := a.logs.String()
+	u, _ := url.Parse(callback)
+	for _, secret := range []string{u.Query().Get("code"), u.Query().Get("state"), authzQuery.Get("nonce"), stateCookie, testClientSecret} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain a secret of the flow: %s", logs)
+		}
+	}
+	if !strings.Contains(logs, `"event":"oidc_login_succeeded"`) || !strings.Contains(logs, `"reason":"state_replayed"`) {
+		t.Errorf("logs lack the events: %s", logs)
+	}
+}
+
+func TestSeveralProviders(t *testing.T) {
+	one, two := newTestIdP(t), newTestIdP(t)
+	one.m.QueueUser(&testUser{sub: "from-one", email: "a@example.com", verified: true})
+	two.m.QueueUser(&testUser{sub: "from-two", email: "b@example.com", verified: true})
+	p2, err := oidc.NewProvider("two", two.issuer(), testClientID, oidc.WithClientSecret(testClientSecret), oidc.WithDisplayName("Second IdP"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newTestApp(t, appOptions{}, provider(t, "one", one), p2)
+
+	links := a.login.Providers("/me")
+	if len(links) != 2 || links[0].URL != "/auth/one/login?next=%2Fme" || links[1].DisplayName != "Second IdP" {
+		t.Errorf("Providers: got %+v", links)
+	}
+
+	b := newBrowser(t, a)
+	cbOne := b.authorize(a, "one", "")
+	cbTwo := b.authorize(a, "two", "")
+	// Each callback completes with its own provider, in any order.
+	for _, tc := range []struct{ callback, sub string }{{cbTwo, "from-two"}, {cbOne, "from-one"}} {
+		resp := b.get(tc.callback, false)
+		if resp.StatusCode != http.StatusSeeOther || !hasSession(resp) {
+			t.Fatalf("callback %s: status %d, session %v; logs %s", tc.callback, resp.StatusCode, hasSession(resp), a.logs)
+		}
+		if id := <-a.identity; id.Subject != tc.sub {
+			t.Errorf("identity subject %q, want %q", id.Subject, tc.sub)
+		}
+	}
+}
+
+func TestLinkRefusals(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		wantCode string
+		want     int
+	}{
+		{"unknown identity", oidc.ErrUnknownIdentity, "unknown_identity", http.StatusForbidden},
+		{"unverified e-mail", oidc.ErrEmailNotVerified, "email_not_verified", http.StatusForbidden},
+		{"refused", oidc.ErrRefused, "refused", http.StatusForbidden},
+		{"application failure", errString("database down"), "internal", http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idp := newTestIdP(t)
+			idp.m.QueueUser(&testUser{sub: "bob", email: "bob@example.com", verified: false})
+			link := func(_ *http.Request, id oidc.Identity) (token.Subject, payload, error) {
+				if id.EmailVerified {
+					t.Error("identity says verified; the provider said not")
+				}
+				return "", payload{}, tt.err
+			}
+			a := newTestApp(t, appOptions{link: link}, provider(t, "test", idp))
+			b := newBrowser(t, a)
+			resp := b.get(b.authorize(a, "test", ""), true)
+			if got := errorCode(t, resp); resp.StatusCode != tt.want || got != tt.wantCode || hasSession(resp) {
+				t.Errorf("got %d %q (session %v), want %d %q and no session", resp.StatusCode, got, hasSession(resp), tt.want, tt.wantCode)
+			}
+			if strings.Contains(a.logs.String(), "database down") != (tt.want == http.StatusInternalServerError) {
+				t.Errorf("logs: the application's error should be logged only for a 500: %s", a.logs)
+			}
+		})
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// cookieValue returns the value of the cookie name the browser holds for the app.
+func cookieValue(t *testing.T, b *browser, a *testApp, name string) string {
+	t.Helper()
+	u, _ := url.Parse(a.srv.URL + "/")
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	t.Fatalf("the browser holds no %s cookie", name)
+	return ""
+}
+
+// getWithCookie fetches u (as JSON) with only the given cookie.
+func getWithCookie(t *testing.T, a *testApp, u, name, value string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.AddCookie(&http.Cookie{Name: name, Value: value})
+	c := a.srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// clearsCookie reports whether resp deletes the cookie name.
+func clearsCookie(resp *http.Response, name string) bool {
+	for _, line := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(line, name+"=;") && strings.Contains(line, "Max-Age=0") {
+			return true
+		}
+	}
+	return false
+}
