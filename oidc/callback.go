@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"net/http"
 	"fmt"
+	"net/http"
 	"slices"
 
 	"golang.org/x/oauth2"

@@ -28,8 +28,8 @@ type metadata struct {
 	oauth      oauth2.Config
 	verifier   *gooidc.IDTokenVerifier
 	algs       []string // the ID token algorithms accepted: allowed and announced
-	endSession string // end_session_endpoint; empty when the provider has none
-	issParam   bool   // authorization_response_iss_parameter_supported (RFC 9207)
+	endSession string   // end_session_endpoint; empty when the provider has none
+	issParam   bool     // authorization_response_iss_parameter_supported (RFC 9207)
 }
 
 // discovery holds a provider's metadata, fetched once on first use. Concurrent first uses wait

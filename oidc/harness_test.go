@@ -39,11 +39,11 @@ type testIdP struct {
 	m *mockoidc.MockOIDC
 
 	mu        sync.Mutex
-	discovery func(doc map[string]any)                   // edits the discovery document
+	discovery func(doc map[string]any) // edits the discovery document
 	authorize func(w http.ResponseWriter, r *http.Request, next http.Handler)
 	token     func(w http.ResponseWriter, r *http.Request, next http.Handler)
 	jwks      func(w http.ResponseWriter, r *http.Request, next http.Handler)
-	logouts   []url.Values // requests to the end_session_endpoint
+	logouts   []url.Values  // requests to the end_session_endpoint
 	release   chan struct{} // closed at cleanup: unblocks hooks that stall
 }
 
