@@ -204,7 +204,7 @@ func getWithCookie(t *testing.T, a *testApp, u, name, value string) *http.Respon
 	}
 	req.Header.Set("Accept", "application/json")
 	req.AddCookie(&http.Cookie{Name: name, Value: value})
-	c := a.srv.Client()
+	c := *a.srv.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {

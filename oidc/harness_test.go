@@ -190,6 +190,11 @@ func rewriteIDToken(t testing.TB, forge func(claims jwt.MapClaims) string) func(
 	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		rec := httptest.NewRecorder()
 		next.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK { // x/oauth2 tries HTTP Basic first; mockoidc wants form fields
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
 		var body map[string]any
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 			t.Errorf("token response: %v", err)
@@ -319,11 +324,11 @@ func newBrowser(t testing.TB, a *testApp) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := a.srv.Client()
+	c := *a.srv.Client() // a copy: srv.Client() is shared
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.Timeout = 10 * time.Second
-	return &browser{t: t, client: c}
+	return &browser{t: t, client: &c}
 }
 
 // get fetches u as a browser navigation (Accept: text/html) unless json.
