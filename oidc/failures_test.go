@@ -18,11 +18,11 @@ import (
 // to the callback URL, and the answer expected (status and reason code), never with a session.
 type failCase struct {
 	name     string
-	edit     func(c jwt.MapClaims)                 // changes the ID token's claims
-	setup    func(t *testing.T, p *testIdP)        // installs hooks
-	tamper   func(q url.Values)                    // changes the callback's query
-	before   func(clock *atomic.Int64)             // runs before the callback (moves the clock)
-	popts    []oidc.ProviderOption                 // provider options
+	edit     func(c jwt.MapClaims)                                               // changes the ID token's claims
+	setup    func(t *testing.T, p *testIdP)                                      // installs hooks
+	tamper   func(q url.Values)                                                  // changes the callback's query
+	before   func(clock *atomic.Int64)                                           // runs before the callback (moves the clock)
+	popts    []oidc.ProviderOption                                               // provider options
 	callback func(t *testing.T, a *testApp, b *browser, u string) *http.Response // replaces the plain GET
 	status   int
 	code     string
@@ -111,7 +111,9 @@ func TestCallbackFailures(t *testing.T) {
 		}, status: 504, code: "provider_timeout"},
 		{name: "JWKS fails", setup: func(t *testing.T, p *testIdP) {
 			p.set(func(p *testIdP) {
-				p.jwks = func(w http.ResponseWriter, _ *http.Request, _ http.Handler) { http.Error(w, "down", http.StatusServiceUnavailable) }
+				p.jwks = func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+					http.Error(w, "down", http.StatusServiceUnavailable)
+				}
 			})
 		}, status: 502, code: "jwks_bad_response"},
 		{name: "token response too large", setup: func(t *testing.T, p *testIdP) {
@@ -237,7 +239,9 @@ func TestFailuresAtLogin(t *testing.T) {
 			p.set(func(p *testIdP) { p.discovery = func(doc map[string]any) { doc["issuer"] = "https://evil.example" } })
 		}, 502, "discovery_issuer_mismatch"},
 		{"no PKCE S256", nil, func(p *testIdP) {
-			p.set(func(p *testIdP) { p.discovery = func(doc map[string]any) { doc["code_challenge_methods_supported"] = []string{"plain"} } })
+			p.set(func(p *testIdP) {
+				p.discovery = func(doc map[string]any) { doc["code_challenge_methods_supported"] = []string{"plain"} }
+			})
 		}, 502, "discovery_no_pkce"},
 		{"HMAC-signed ID tokens only", nil, func(p *testIdP) {
 			p.set(func(p *testIdP) {
@@ -245,7 +249,9 @@ func TestFailuresAtLogin(t *testing.T) {
 			})
 		}, 502, "discovery_no_algorithm"},
 		{"plain-http token endpoint", nil, func(p *testIdP) {
-			p.set(func(p *testIdP) { p.discovery = func(doc map[string]any) { doc["token_endpoint"] = "http://evil.example/token" } })
+			p.set(func(p *testIdP) {
+				p.discovery = func(doc map[string]any) { doc["token_endpoint"] = "http://evil.example/token" }
+			})
 		}, 502, "discovery_bad_response"},
 	}
 	for _, tt := range tests {
