@@ -53,7 +53,7 @@ func (l *Login[T]) LoginHandler(name string) http.Handler {
 		}
 		c := ip.cookie
 		c.Value = raw
-		c.MaxAge = int(claims.Expiry.Sub(l.now()) / time.Second)
+		c.MaxAge = int((claims.Expiry.Sub(l.now()) + time.Second - 1) / time.Second)
 		h := w.Header()
 		h.Add("Set-Cookie", c.String())
 		h.Set("Cache-Control", "no-store")
