@@ -75,5 +75,18 @@ func (s *Sessions[T]) clearSessionCookie(w http.ResponseWriter) {
 // shared caches, and marks them as depending on the Cookie header.
 func noStore(h http.Header) {
 	h.Set("Cache-Control", "no-store")
+	varyCookie(h)
+}
+
+// varyCookie adds Cookie to h's Vary header unless a Vary line names it already: a response
+// that both clears a cookie and answers 401 must not say it twice.
+func varyCookie(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for name := range strings.SplitSeq(v, ",") {
+			if n := strings.TrimSpace(name); strings.EqualFold(n, "Cookie") || n == "*" {
+				return
+			}
+		}
+	}
 	h.Add("Vary", "Cookie")
 }

@@ -132,16 +132,41 @@ func WithInsecureCookie() Option {
 }
 
 // WithLoginPath sets where browsers without a session are redirected and where logout sends
-// them. Default [DefaultLoginPath]. It must be a local path without a query, a fragment or a
-// double quote (it is quoted in the 401's WWW-Authenticate header).
+// them. Default [DefaultLoginPath]. It must be a local path ("/signin"): printable ASCII (percent-
+// encode anything else), without a query, a fragment, a space or a double quote, since it is
+// sent as it is in Location, HX-Redirect and the quoted form-action of WWW-Authenticate.
 func WithLoginPath(path string) Option {
 	return func(c *config) error {
-		if !isSafeNext(path) || strings.ContainsAny(path, "?#\"") {
-			return fmt.Errorf("middleware: login path %q is not a local path", path)
+		if why := loginPathProblem(path); why != "" {
+			return fmt.Errorf("middleware: login path %q: %s", path, why)
 		}
 		c.loginPath = path
 		return nil
 	}
+}
+
+// loginPathProblem says what is wrong with a login path, or "" when it is fine.
+func loginPathProblem(path string) string {
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c >= 0x80:
+			return "contains non-ASCII characters; percent-encode them (url.PathEscape each segment)"
+		case c == ' ':
+			return "contains a space; percent-encode it as %20"
+		case c < ' ' || c == 0x7f:
+			return "contains a control character"
+		case c == '"':
+			return "contains a double quote, which would end WWW-Authenticate's quoted form-action"
+		case c == '?':
+			return "has a query; the middleware adds ?next= itself"
+		case c == '#':
+			return "has a fragment"
+		}
+	}
+	if !isSafeNext(path) {
+		return `is not a local path: it must start with a single "/" (not "//" or "/\"), without "." or ".." segments`
+	}
+	return ""
 }
 
 // WithLogger sets the logger for session and login events. Default: a no-op logger. When a
@@ -196,7 +221,8 @@ func WithRevocation(store RevocationStore) Option {
 
 // WithRevocationFailOpen makes requests pass when the revocation store cannot be reached,
 // instead of failing closed. Availability wins over revocation: while the store is down, a
-// logged-out token works again until it expires. Each such pass is logged at error level.
+// logged-out token works again until it expires. Each such pass is logged at error level. It
+// needs [WithRevocation]; [New] refuses it alone, since it would do nothing.
 func WithRevocationFailOpen() Option {
 	return func(c *config) error {
 		c.revocationFailOpen = true

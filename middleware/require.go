@@ -55,8 +55,7 @@ func (s *Sessions[T]) LoadSession(next http.Handler) http.Handler {
 // it returns what they found, without verifying again; elsewhere it verifies the cookie now
 // (without renewing it, since it has no response to write to). The error matches one of the
 // package's sentinels ([ErrNoSession], [ErrInvalidSession], ...) with [errors.Is]. As with
-// [ClaimsFrom], the claims may be shared with other requests that present the same token:
-// treat them as read-only.
+// [ClaimsFrom], the claims are the request's own copy.
 func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
 	st := s.current(r)
 	return st.claims, st.err
@@ -151,7 +150,7 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *s
 			return
 		}
 	}
-	st.claims = claims
+	st.handOut(claims)
 	if w != nil && s.renewalDue(claims, keys, now) {
 		s.renew(w, r, st)
 	}
@@ -189,8 +188,13 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 }
 
 // renewalDue reports whether a valid session should get a fresh token: it has used its share
-// of the lifetime, or it was signed by a key that is no longer the signing key.
+// of the lifetime, or it was signed by a key that is no longer the signing key. A token past its
+// exp is never renewed: the verifier's leeway absorbs clock skew between servers, it does not
+// extend sessions ([WithRefreshAfter](1) promises a token is never both valid and fully used).
 func (s *Sessions[T]) renewalDue(c *token.Claims[T], keys *token.KeySet, now time.Time) bool {
+	if !now.Before(c.Expiry) {
+		return false
+	}
 	if c.KeyID != keys.SigningKey().ID() {
 		return true
 	}
@@ -198,11 +202,12 @@ func (s *Sessions[T]) renewalDue(c *token.Claims[T], keys *token.KeySet, now tim
 	return float64(used) >= s.cfg.refreshAfter*float64(s.codec.Lifetime())
 }
 
-// renew issues the session's next token and sets it on w. The previous token stays valid until
+// renew issues the session's next token and sets it on w. It signs what was verified
+// (st.verified), never the copy handed to the application. The previous token stays valid until
 // it expires, so parallel requests still holding it are not logged out. A failure keeps the
 // current token and is logged.
 func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]) {
-	raw, next, err := s.codec.Renew(st.claims)
+	raw, next, err := s.codec.Renew(st.verified)
 	if err == nil {
 		err = s.setSessionCookie(w, raw, next.Expiry)
 	}

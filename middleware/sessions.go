@@ -43,13 +43,16 @@ func New[T any](codec *token.Codec[T], opts ...Option) (*Sessions[T], error) {
 		return nil, errors.New("middleware: nil codec")
 	}
 	cfg := defaultConfig()
-	for _, opt := range opts {
+	for i, opt := range opts {
 		if opt == nil {
-			continue
+			return nil, fmt.Errorf("middleware: option %d is nil", i)
 		}
 		if err := opt(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.revocationFailOpen && cfg.revocation == nil {
+		return nil, errors.New("middleware: WithRevocationFailOpen without WithRevocation: there is no revocation store to fail open")
 	}
 	if cfg.insecureCookie && !cfg.cookieNameSet {
 		cfg.cookieName = "session"
