@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog/hlog"
 
 	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/oidc"
 	"github.com/keycard-go/keycard/password"
 	"github.com/keycard-go/keycard/token"
 )
@@ -32,6 +33,8 @@ type appConfig struct {
 	limiter        middleware.Limiter         // nil: the middleware's in-memory default
 	insecureCookie bool                       // drop Secure from the cookie (middleware.WithInsecureCookie)
 	hashCost       int                        // bcrypt cost; 0 means password.DefaultCost
+	baseURL        string                     // the public URL, for OpenID Connect callbacks
+	providers      []*oidc.Provider           // "Sign in with ..." (oidc.go); none: passwords only
 }
 
 // app holds the example's handlers and what they share.
@@ -42,6 +45,9 @@ type app struct {
 	login     *template.Template
 	dashboard *template.Template
 	css       []byte
+	signin    *oidc.Login[Profile] // nil without providers
+	// formAction lists the origins forms may lead to besides 'self': the providers' (logout).
+	formAction []string
 }
 
 // newApp builds the example's HTTP handler: the user store with the demo account, the token
@@ -119,8 +125,11 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	mux.Handle("GET /{$}", a.sessions.RequireSession(http.HandlerFunc(a.dashboardPage)))
 	mux.Handle("GET /api/me", a.sessions.RequireSession(http.HandlerFunc(a.me)))
 	mux.HandleFunc("GET /style.css", a.stylesheet)
+	if err := a.setupOIDC(cfg, mux, users); err != nil {
+		return nil, err
+	}
 
-	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
+	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux, formActions(a.formAction)))), nil
 }
 
 // parsePage parses a page template together with the shared layout.
@@ -137,6 +146,7 @@ type loginView struct {
 	Error        string // the generic failure message, or empty
 	DemoEmail    string
 	DemoPassword string
+	Providers    []oidc.ProviderLink // "Sign in with ..." links
 }
 
 // loginPage serves GET /login. A user who is signed in already goes straight on.
@@ -157,6 +167,9 @@ func (a *app) loginFailed(w http.ResponseWriter, r *http.Request, f middleware.L
 
 func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
 	v.Title, v.DemoEmail, v.DemoPassword = "Sign in", demoEmail, demoPassword
+	if a.signin != nil {
+		v.Providers = a.signin.Providers(v.Next)
+	}
 	render(w, r, a.login, status, v)
 }
 
@@ -243,12 +256,13 @@ func render(w http.ResponseWriter, r *http.Request, t *template.Template, status
 }
 
 // securityHeaders sets the headers every response should carry. The pages use no scripts and
-// only the same-origin stylesheet, so the content security policy can be strict.
-func securityHeaders(next http.Handler) http.Handler {
+// only the same-origin stylesheet, so the content security policy can be strict. formAction is
+// the CSP form-action list.
+func securityHeaders(next http.Handler, formAction string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "+
-			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+			"form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")

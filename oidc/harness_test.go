@@ -59,16 +59,20 @@ func newTestIdP(t testing.TB) *testIdP {
 		t.Fatal(err)
 	}
 	idp := &testIdP{m: m, release: make(chan struct{})}
-	if err := m.AddMiddleware(idp.hooks); err != nil {
-		t.Fatal(err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Start(ln, nil); err != nil {
-		t.Fatal(err)
-	}
+	// mockoidc's own Start serves only its endpoints; this server puts the hooks in front of
+	// them and adds an end-session endpoint. Issuer() reads the address from m.Server.
+	mux := http.NewServeMux()
+	mux.HandleFunc(mockoidc.AuthorizationEndpoint, m.Authorize)
+	mux.HandleFunc(mockoidc.TokenEndpoint, m.Token)
+	mux.HandleFunc(mockoidc.JWKSEndpoint, m.JWKS)
+	mux.HandleFunc(mockoidc.DiscoveryEndpoint, m.Discovery)
+	mux.HandleFunc(mockoidc.UserinfoEndpoint, m.Userinfo)
+	m.Server = &http.Server{Addr: ln.Addr().String(), Handler: idp.hooks(mux), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = m.Server.Serve(ln) }()
 	t.Cleanup(func() { _ = m.Shutdown() })
 	t.Cleanup(func() { close(idp.release) }) // runs first: stalled handlers return, Shutdown can finish
 	return idp
@@ -76,7 +80,7 @@ func newTestIdP(t testing.TB) *testIdP {
 
 func (p *testIdP) issuer() string { return p.m.Issuer() }
 
-// hooks is the mockoidc middleware that lets a test change an endpoint's answer.
+// hooks lets a test change an endpoint's answer.
 func (p *testIdP) hooks(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()

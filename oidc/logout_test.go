@@ -73,6 +73,17 @@ func TestLogout(t *testing.T) {
 	if !clearsCookie(resp, middleware.DefaultCookieName) {
 		t.Error("logout did not clear the session cookie")
 	}
+	// The provider ends its session and sends the browser back.
+	resp = b.get(loc.String(), false)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != a.srv.URL+"/" {
+		t.Errorf("provider's logout: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	idp.mu.Lock()
+	n := len(idp.logouts)
+	idp.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d logout requests reached the provider, want 1", n)
+	}
 	// The session is revoked: a copy of its cookie no longer works.
 	if resp := getWithCookie(t, a, a.srv.URL+"/me", middleware.DefaultCookieName, session); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("old session after logout: status %d, want 401", resp.StatusCode)
