@@ -168,7 +168,7 @@ func (a *app) loginFailed(w http.ResponseWriter, r *http.Request, f middleware.L
 func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
 	v.Title, v.DemoEmail, v.DemoPassword = "Sign in", demoEmail, demoPassword
 	if a.signin != nil {
-		v.Providers = a.signin.Providers(v.Next)
+		v.Providers = a.signin.Providers(v.Next, r.URL.Query().Get("reason") == "reauth")
 	}
 	render(w, r, a.login, status, v)
 }

@@ -106,6 +106,7 @@ func (l *Login[T]) callback(w http.ResponseWriter, r *http.Request, ip *idp) *fl
 	}
 	l.logger(r).Info().Str("event", "oidc_login_succeeded").Str("provider", ip.p.name).
 		Str("subject", string(claims.Subject)).Msg("keycard: OpenID Connect sign-in succeeded")
+	l.emit(r.Context(), r, ip, EventLoginSucceeded, "", claims)
 	http.Redirect(w, r, st.Payload.Next, http.StatusSeeOther)
 	return nil
 }
@@ -226,5 +227,6 @@ func (l *Login[T]) failed(w http.ResponseWriter, r *http.Request, ip *idp, fe *f
 	}
 	e.Str("event", "oidc_login_failed").Str("provider", ip.p.name).Str("reason", fe.code).
 		Int("status", fe.status).Msg("keycard: OpenID Connect sign-in failed")
+	l.emit(r.Context(), r, ip, EventLoginFailed, fe.code, nil)
 	l.respond(w, r, ip, fe)
 }

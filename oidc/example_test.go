@@ -47,7 +47,7 @@ func ExampleNew() {
 	mux := http.NewServeMux()
 	login.Register(mux) // no network yet: discovery happens on the first sign-in
 
-	for _, p := range login.Providers("/settings") {
+	for _, p := range login.Providers("/settings", false) {
 		fmt.Printf("Sign in with %s: %s\n", p.DisplayName, p.URL)
 	}
 	// Output:

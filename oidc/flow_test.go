@@ -77,6 +77,20 @@ func TestFullFlow(t *testing.T) {
 	if claims.Subject != "user-alice" || claims.Payload.Email != "alice@example.com" {
 		t.Errorf("session: subject %q, payload %+v; want user-alice, alice@example.com", claims.Subject, claims.Payload)
 	}
+	// The session records the provider's account of the authentication.
+	if !claims.AuthTime.Equal(authTime) || !slices.Equal(claims.AMR, []string{"pwd", "otp"}) {
+		t.Errorf("session: auth_time %v, amr %q; want the provider's %v and [pwd otp]", claims.AuthTime, claims.AMR, authTime)
+	}
+	var kinds []string
+	for _, e := range a.takeEvents() {
+		kinds = append(kinds, e.Kind)
+		if e.Kind == oidc.EventLoginSucceeded && (e.Method != "oidc:test" || e.Subject != "user-alice" || e.SessionID != claims.SessionID) {
+			t.Errorf("event %+v", e)
+		}
+	}
+	if !slices.Equal(kinds, []string{"session.started", oidc.EventLoginSucceeded}) {
+		t.Errorf("events %q, want session.started and %s", kinds, oidc.EventLoginSucceeded)
+	}
 
 	id := <-a.identity
 	if id.Provider != "test" || id.Issuer != idp.issuer() || id.Subject != "alice" || !id.EmailVerified ||
@@ -99,6 +113,9 @@ func TestFullFlow(t *testing.T) {
 	if got := errorCode(t, resp); resp.StatusCode != http.StatusBadRequest || got != "state_replayed" || hasSession(resp) {
 		t.Errorf("replay with the cookie: %d %q (session %v), want 400 state_replayed and no session", resp.StatusCode, got, hasSession(resp))
 	}
+	if ev := a.takeEvents(); len(ev) != 2 || ev[1].Kind != oidc.EventLoginFailed || ev[1].Reason != "state_replayed" || ev[1].Subject != "" {
+		t.Errorf("events of the replays: %+v", ev)
+	}
 
 	// Nothing secret reaches the logs.
 	logs := a.logs.String()
@@ -113,6 +130,74 @@ func TestFullFlow(t *testing.T) {
 	}
 }
 
+// TestReauthentication is the step-up: RequireRecentAuth sends a signed-in user whose
+// authentication is old back to sign in, the provider is asked for a fresh login, and the session
+// keeps its ID with a new authentication time; a provider that answers from an old single
+// sign-on session is refused.
+func TestReauthentication(t *testing.T) {
+	idp := newTestIdP(t)
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	idp.m.QueueUser(&testUser{sub: "dave", email: "d@example.com", verified: true, authTime: old})
+	var authz url.Values
+	idp.set(func(p *testIdP) {
+		p.authorize = func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			authz = r.URL.Query()
+			next.ServeHTTP(w, r)
+		}
+	})
+	a := newTestApp(t, appOptions{}, provider(t, "test", idp))
+	b := newBrowser(t, a)
+	signIn(t, a, b, "test")
+	first := currentClaims(t, a, b)
+	if !first.AuthTime.Equal(old) {
+		t.Fatalf("auth_time %v, want the provider's %v", first.AuthTime, old)
+	}
+
+	resp := b.get(a.srv.URL+"/sensitive", false)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/login?next=%2Fsensitive&reason=reauth" {
+		t.Fatalf("step-up: %d to %q, want 303 to the login page with reason=reauth", resp.StatusCode, loc)
+	}
+	link := a.login.Providers("/sensitive", true)[0].URL
+	if link != "/auth/test/login?next=%2Fsensitive&reason=reauth" {
+		t.Errorf("re-authentication link %q", link)
+	}
+	// The provider answers from its old session: refused.
+	idp.m.QueueUser(&testUser{sub: "dave", email: "d@example.com", verified: true, authTime: old})
+	resp = b.get(b.authorizeAt(a, link), true)
+	if authz.Get("max_age") != "0" || authz.Get("prompt") != "login" {
+		t.Errorf("re-authentication request: max_age %q, prompt %q; want 0 and login", authz.Get("max_age"), authz.Get("prompt"))
+	}
+	if code := errorCode(t, resp); resp.StatusCode != http.StatusUnauthorized || code != "id_token_auth_time" {
+		t.Errorf("stale re-authentication: %d %q, want 401 id_token_auth_time", resp.StatusCode, code)
+	}
+	// A fresh login: the same session, authenticated now.
+	fresh := time.Now().Truncate(time.Second)
+	idp.m.QueueUser(&testUser{sub: "dave", email: "d@example.com", verified: true, authTime: fresh, amr: []string{"pwd", "mfa"}})
+	resp = b.get(b.authorizeAt(a, link), false)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("fresh re-authentication: %d; logs %s", resp.StatusCode, a.logs)
+	}
+	if resp := b.get(a.srv.URL+"/sensitive", false); resp.StatusCode != http.StatusOK {
+		t.Errorf("step-up route after re-authentication: %d, want 200", resp.StatusCode)
+	}
+	again := currentClaims(t, a, b)
+	if again.SessionID != first.SessionID || !again.AuthTime.Equal(fresh) || !slices.Equal(again.AMR, []string{"pwd", "mfa"}) {
+		t.Errorf("after re-authentication: sid %q (was %q), auth_time %v (want %v), amr %q",
+			again.SessionID, first.SessionID, again.AuthTime, fresh, again.AMR)
+	}
+}
+
+// currentClaims returns the session b holds, as /me reports it.
+func currentClaims(t *testing.T, a *testApp, b *browser) token.Claims[payload] {
+	t.Helper()
+	resp := b.get(a.srv.URL+"/me", true)
+	var c token.Claims[payload]
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/me: %d, %v", resp.StatusCode, err)
+	}
+	return c
+}
+
 func TestSeveralProviders(t *testing.T) {
 	one, two := newTestIdP(t), newTestIdP(t)
 	one.m.QueueUser(&testUser{sub: "from-one", email: "a@example.com", verified: true})
@@ -123,7 +208,7 @@ func TestSeveralProviders(t *testing.T) {
 	}
 	a := newTestApp(t, appOptions{}, provider(t, "one", one), p2)
 
-	links := a.login.Providers("/me")
+	links := a.login.Providers("/me", false)
 	if len(links) != 2 || links[0].URL != "/auth/one/login?next=%2Fme" || links[1].DisplayName != "Second IdP" {
 		t.Errorf("Providers: got %+v", links)
 	}

@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -237,6 +238,18 @@ type testApp struct {
 	login    *oidc.Login[payload]
 	logs     *syncBuffer
 	identity chan oidc.Identity // every identity the link function saw
+
+	mu     sync.Mutex
+	events []middleware.Event
+}
+
+// takeEvents returns the events reported so far and forgets them.
+func (a *testApp) takeEvents() []middleware.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.events
+	a.events = nil
+	return e
 }
 
 // appOptions configures newTestApp.
@@ -267,11 +280,17 @@ func newTestApp(t testing.TB, o appOptions, providers ...*oidc.Provider) *testAp
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	sessions, err := middleware.New(codec, middleware.WithRevocation(middleware.NewMemoryRevocation(nil)))
+	a := &testApp{logs: logs, identity: make(chan oidc.Identity, 16)}
+	sessions, err := middleware.New(codec, middleware.WithRevocation(middleware.NewMemoryRevocation(nil)),
+		middleware.WithEvents(func(_ context.Context, e middleware.Event) {
+			a.mu.Lock()
+			a.events = append(a.events, e)
+			a.mu.Unlock()
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &testApp{sessions: sessions, logs: logs, identity: make(chan oidc.Identity, 16)}
+	a.sessions = sessions
 	link := o.link
 	if link == nil {
 		link = func(_ *http.Request, id oidc.Identity) (token.Subject, payload, error) {
@@ -298,6 +317,9 @@ func newTestApp(t testing.TB, o appOptions, providers ...*oidc.Provider) *testAp
 		t.Fatal(err)
 	}
 	a.login.Register(mux)
+	mux.Handle("GET /sensitive", sessions.RequireRecentAuth(10*time.Minute)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok"))
+	})))
 	mux.Handle("GET /me", sessions.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := middleware.ClaimsFrom[payload](r.Context())
 		_ = json.NewEncoder(w).Encode(c)
@@ -361,11 +383,17 @@ func (b *browser) get(u string, json bool) *http.Response {
 // callback URL the provider sent the browser to.
 func (b *browser) authorize(a *testApp, name, next string) string {
 	b.t.Helper()
-	u := a.srv.URL + "/auth/" + name + "/login"
+	u := "/auth/" + name + "/login"
 	if next != "" {
 		u += "?next=" + url.QueryEscape(next)
 	}
-	resp := b.get(u, false)
+	return b.authorizeAt(a, u)
+}
+
+// authorizeAt is authorize from the login route's path and query.
+func (b *browser) authorizeAt(a *testApp, path string) string {
+	b.t.Helper()
+	resp := b.get(a.srv.URL+path, false)
 	if resp.StatusCode != http.StatusSeeOther {
 		b.t.Fatalf("login route: status %d, want 303; body %s", resp.StatusCode, readBody(resp))
 	}

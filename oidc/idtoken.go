@@ -74,6 +74,8 @@ func (l *Login[T]) verifyIDToken(ctx context.Context, ip *idp, m *metadata, raw 
 		return Identity{}, tokenFailure("id_token_auth_time", errors.New("auth_time missing although max_age was requested"))
 	case p.maxAgeSet && now.Sub(authTime) > p.maxAge+clockSkew:
 		return Identity{}, tokenFailure("id_token_auth_time", errors.New("authentication older than max_age"))
+	case st.Payload.Reauth && (!hasAuthTime || authTime.Before(st.IssuedAt.Add(-clockSkew))):
+		return Identity{}, tokenFailure("id_token_auth_time", errors.New("no fresh authentication, although one was demanded"))
 	}
 
 	raw2, _ := json.Marshal(claims)

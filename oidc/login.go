@@ -155,20 +155,29 @@ type ProviderLink struct {
 }
 
 // Providers returns a link for each provider, in the order they were added, that signs in and
-// then goes to next ([middleware.SafeNext] applies; "" means "/").
-func (l *Login[T]) Providers(next string) []ProviderLink {
+// then goes to next ([middleware.SafeNext] applies; "" means "/"). With reauth, the links ask
+// for a fresh authentication at the provider (see [Login.LoginHandler]): pass true when the
+// login page was reached with reason=reauth.
+func (l *Login[T]) Providers(next string, reauth bool) []ProviderLink {
 	out := make([]ProviderLink, 0, len(l.idps))
 	for _, ip := range l.idps {
-		out = append(out, ProviderLink{Name: ip.p.name, DisplayName: ip.p.display, URL: loginURL(ip, next)})
+		out = append(out, ProviderLink{Name: ip.p.name, DisplayName: ip.p.display, URL: loginURL(ip, next, reauth)})
 	}
 	return out
 }
 
-func loginURL(ip *idp, next string) string {
-	if next = middleware.SafeNext(next); next == "/" {
+func loginURL(ip *idp, next string, reauth bool) string {
+	q := url.Values{}
+	if next = middleware.SafeNext(next); next != "/" {
+		q.Set("next", next)
+	}
+	if reauth {
+		q.Set("reason", "reauth")
+	}
+	if len(q) == 0 {
 		return ip.loginPath
 	}
-	return ip.loginPath + "?next=" + url.QueryEscape(next)
+	return ip.loginPath + "?" + q.Encode()
 }
 
 // provider returns the configured provider called name, panicking when there is none: asking

@@ -99,7 +99,7 @@ func TestNewRefuses(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	l.Register(mux)
-	if got := l.Providers("")[0].URL; got != "/auth/p/login" {
+	if got := l.Providers("", false)[0].URL; got != "/auth/p/login" {
 		t.Errorf("login URL %q", got)
 	}
 }

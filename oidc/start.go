@@ -15,7 +15,11 @@ import (
 // LoginHandler returns the login route of the provider called name (GET PREFIX/NAME/login):
 // it starts a sign-in and redirects (303) to the provider's authorization endpoint. The query's
 // next parameter, through [middleware.SafeNext] and at most 512 bytes long (else "/"), is where
-// the callback sends the browser after a successful sign-in.
+// the callback sends the browser after a successful sign-in. With reason=reauth (what
+// [middleware.Sessions.RequireRecentAuth] adds to the login URL), the provider is asked for a
+// fresh authentication (max_age=0, prompt=login) and the ID token must show one: an auth_time
+// after the sign-in began. Without it, a provider's single sign-on would answer with the old
+// authentication, and the step-up would ask again forever.
 //
 // It sets the provider's state cookie (ten minutes; a sign-in started again, in another tab
 // say, replaces it, so only the latest one completes), and answers 502 or 504 when the provider's
@@ -45,6 +49,7 @@ func (l *Login[T]) LoginHandler(name string) http.Handler {
 			Verifier: oauth2.GenerateVerifier(),
 			Issuer:   ip.p.issuer,
 			Next:     next,
+			Reauth:   r.URL.Query().Get("reason") == "reauth",
 		}
 		raw, claims, err := l.state.Issue(token.Subject(ip.p.name), st)
 		if err != nil { // cannot happen with the fixed sizes above; never a silent fallback
@@ -68,6 +73,9 @@ func (l *Login[T]) LoginHandler(name string) http.Handler {
 		}
 		for _, kv := range ip.p.authParams {
 			opts = append(opts, oauth2.SetAuthURLParam(kv[0], kv[1]))
+		}
+		if st.Reauth { // last: these win over the provider's own max_age and prompt
+			opts = append(opts, oauth2.SetAuthURLParam("max_age", "0"), oauth2.SetAuthURLParam("prompt", "login"))
 		}
 		l.logger(r).Debug().Str("event", "oidc_login_started").Str("provider", ip.p.name).
 			Msg("keycard: OpenID Connect sign-in started")

@@ -22,11 +22,12 @@ const maxStateNext = 512
 // token's subject is the provider's name, its ID (jti) the single-use key. JSON names avoid the
 // registered claim names the token package reserves (nonce among them).
 type flowState struct {
-	State    string `json:"st"`   // the state parameter sent to the provider
-	Nonce    string `json:"nn"`   // the nonce the ID token must carry
-	Verifier string `json:"pkce"` // the PKCE code verifier (S256 challenge sent)
-	Issuer   string `json:"idp"`  // the provider's issuer, binding the flow to it
-	Next     string `json:"next"` // where to go after sign-in, already through SafeNext
+	State    string `json:"st"`           // the state parameter sent to the provider
+	Nonce    string `json:"nn"`           // the nonce the ID token must carry
+	Verifier string `json:"pkce"`         // the PKCE code verifier (S256 challenge sent)
+	Issuer   string `json:"idp"`          // the provider's issuer, binding the flow to it
+	Next     string `json:"next"`         // where to go after sign-in, already through SafeNext
+	Reauth   bool   `json:"re,omitempty"` // a fresh authentication was demanded (max_age=0)
 }
 
 // stateIssuer and stateAudience mark state tokens so that no other keycard token (a session
