@@ -63,6 +63,10 @@ const loginTimeout = 5 * time.Second
 // attempts for the same account from the same client get 429 with Retry-After ([WithLimiter]).
 // Form failures are rendered by [WithLoginForm]; JSON ones are {"error": code}.
 //
+// With [WithSecondFactor], a correct password for an account that has a second factor starts
+// no session: the handler sets a pending login ([Sessions.StartPending]) and sends the client to
+// the second step instead.
+//
 // The handler is wrapped in [http.CrossOriginProtection]: cross-origin POSTs get 403
 // ([WithTrustedOrigins] allows some). Other methods get 405.
 func (s *Sessions[T]) LoginHandler(auth Authenticator[T]) http.Handler {
@@ -146,6 +150,9 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 		return
 	}
 
+	if s.handOver(w, r, req, sub, key) {
+		return
+	}
 	opts := []StartOption{AuthMethods(AMRPassword)}
 	if req.rememberSet {
 		opts = append(opts, RememberMe(req.remember))

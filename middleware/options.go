@@ -67,6 +67,8 @@ type config struct {
 	events           func(context.Context, Event)
 	rememberField    string
 	rememberLifetime time.Duration
+
+	pending pendingConfig
 }
 
 func defaultConfig() config {
@@ -82,6 +84,7 @@ func defaultConfig() config {
 		cacheSize:        DefaultCacheSize,
 		rememberField:    DefaultRememberField,
 		rememberLifetime: DefaultRememberLifetime,
+		pending:          pendingConfig{lifetime: DefaultPendingLifetime, tries: DefaultPendingTries},
 	}
 }
 

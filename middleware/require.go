@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -164,6 +165,11 @@ func (s *Sessions[T]) verify(raw string, keys *token.KeySet, now time.Time) (*to
 	c, err := s.codec.Verify(raw)
 	if err != nil {
 		return nil, err
+	}
+	if slices.Contains(c.Audience, pendingAudience) {
+		// A pending login's credential is signed with the session keys; whatever the codec's
+		// audiences, it never passes for a session.
+		return nil, fmt.Errorf("%w: a pending login is not a session", token.ErrAudience)
 	}
 	s.cache.put(raw, keys, c)
 	return c, nil

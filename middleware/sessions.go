@@ -29,6 +29,9 @@ type Sessions[T any] struct {
 	// revokeFor is how long a subject-wide revocation must be kept: every token issued up to
 	// now, remembered ones included, expires within it. The margin covers the verifier's leeway.
 	revokeFor time.Duration
+
+	pcodec  *token.Codec[pendingClaims] // pending second-step credentials (pending.go)
+	pcookie http.Cookie                 // their cookie's template
 }
 
 // revocationMargin covers the clock leeway a verifier may grant past a token's expiry.
@@ -87,6 +90,9 @@ func New[T any](codec *token.Codec[T], opts ...Option) (*Sessions[T], error) {
 		}
 	}
 	s.revokeFor = max(codec.Lifetime(), cfg.rememberLifetime) + revocationMargin
+	if err := s.setUpPending(); err != nil {
+		return nil, err
+	}
 	if cfg.insecureCookie {
 		cfg.logger.Warn().Str("cookie", cfg.cookieName).
 			Msg("keycard: session cookie without Secure: it travels over plain HTTP and can be stolen on the network; use only for development")

@@ -28,7 +28,12 @@ type startOptions struct {
 	rememberSet bool
 	amr         []string
 	authAt      time.Time
+	fresh       bool // always a new session, never a re-authentication (a completed pending login)
 }
+
+// newSession makes Start begin a new session even when the request carries one of the same
+// subject.
+func newSession() StartOption { return func(o *startOptions) { o.fresh = true } }
 
 // RememberMe sets the session's "remember me" choice. A remembered session gets a persistent
 // cookie and lasts up to [WithRememberLifetime] from its start (default
@@ -96,7 +101,7 @@ func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Su
 	tmpl := token.Claims[T]{Subject: sub, Payload: payload, AuthTime: authAt, AMR: o.amr, SessionStart: now}
 	st := s.current(r)
 	prev := st.claims
-	again := st.err == nil && prev != nil && prev.Subject == sub
+	again := !o.fresh && st.err == nil && prev != nil && prev.Subject == sub
 	if again {
 		tmpl.SessionID, tmpl.SessionStart, tmpl.Remember, tmpl.Version = prev.SessionID, prev.SessionStart, prev.Remember, prev.Version+1
 	}

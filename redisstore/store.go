@@ -10,9 +10,10 @@ import (
 	"github.com/keycard-go/keycard/middleware"
 )
 
-// Store keeps keycard's revocations and login-throttle counts in Redis, so that every instance
-// of an application sees every logout and counts every login attempt. It implements
-// [middleware.RevocationStore] and [middleware.Limiter].
+// Store keeps keycard's revocations, login-throttle counts and single-use markers in Redis, so
+// that every instance of an application sees every logout, counts every login attempt and
+// refuses a one-time code or pending login used on another. It implements
+// [middleware.RevocationStore], [middleware.Limiter] and [middleware.OnceStore].
 //
 // Its zero value is not usable; create one with [New]. A Store is immutable after New and safe
 // for concurrent use; so is the go-redis client it wraps. The Store does not own the client:
@@ -24,11 +25,13 @@ type Store struct {
 	revoke        *redis.Script
 	revokeSubject *redis.Script
 	hit           *redis.Script
+	once          *redis.Script
 }
 
 var (
 	_ middleware.RevocationStore = (*Store)(nil)
 	_ middleware.Limiter         = (*Store)(nil)
+	_ middleware.OnceStore       = (*Store)(nil)
 )
 
 // New returns a Store that keeps its records in Redis through client: a *[redis.Client] for a
@@ -62,6 +65,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		revoke:        redis.NewScript(revokeScript),
 		revokeSubject: redis.NewScript(revokeSubjectScript),
 		hit:           redis.NewScript(hitScript),
+		once:          redis.NewScript(onceScript),
 	}, nil
 }
 
