@@ -25,8 +25,9 @@ import (
 // mismatched or replayed state, a malformed query, a missing code, a mixed-up iss or a code the
 // provider refused; 403 when the user cancelled at the provider (access_denied and the like)
 // or the LinkFunc refused; 401 for an ID token that fails verification; 502 or 504 when the
-// provider is down, slow or misbehaving; 503 when the [OnceStore] fails; 500 when the LinkFunc
-// or starting the session fails. It panics at setup when no provider is called name.
+// provider is down, slow or misbehaving; 503 when the [middleware.OnceStore] fails; 500 when
+// the LinkFunc or starting the session fails. It panics at setup when no provider is called
+// name.
 func (l *Login[T]) CallbackHandler(name string) http.Handler {
 	ip := l.provider(name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

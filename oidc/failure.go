@@ -13,7 +13,7 @@ import (
 type Failure struct {
 	// Status is the HTTP status to write: 400, 401, 403, 405 or 409 for a refused or broken
 	// flow, 500 when the application's [LinkFunc] failed, 502 or 504 when the provider is down,
-	// slow or misbehaving, 503 when the [OnceStore] failed.
+	// slow or misbehaving, 503 when the [middleware.OnceStore] failed.
 	Status int
 	// Code is a fixed machine-readable reason ("state_mismatch", "provider_denied",
 	// "unknown_identity", ...), the same as in the logs and the JSON answer.

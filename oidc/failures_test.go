@@ -1,6 +1,7 @@
 package oidc_test
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/oidc"
 )
 
@@ -279,6 +281,25 @@ func TestFailuresAtLogin(t *testing.T) {
 			resp = b.get(a.srv.URL+"/auth/test/login", false)
 			if resp.StatusCode != tt.status || !strings.Contains(readBody(resp), "Sign-in with test failed") {
 				t.Errorf("second attempt: %d, want %d and the failure page", resp.StatusCode, tt.status)
+			}
+		})
+	}
+}
+
+// brokenOnce is a middleware.OnceStore that cannot answer.
+type brokenOnce struct{ err error }
+
+func (b brokenOnce) Use(context.Context, string, time.Time) (bool, error) { return false, b.err }
+
+func TestOnceStoreFailure(t *testing.T) {
+	for _, err := range []error{middleware.ErrOnceFull, errString("redis: connection refused")} {
+		t.Run(err.Error(), func(t *testing.T) {
+			idp := newTestIdP(t)
+			a := newTestApp(t, appOptions{opts: []oidc.Option{oidc.WithOnceStore(brokenOnce{err})}}, provider(t, "test", idp))
+			b := newBrowser(t, a)
+			resp := b.get(b.authorize(a, "test", ""), true)
+			if code := errorCode(t, resp); resp.StatusCode != http.StatusServiceUnavailable || code != "unavailable" || hasSession(resp) {
+				t.Errorf("got %d %q (session %v), want 503 unavailable and no session: fail closed", resp.StatusCode, code, hasSession(resp))
 			}
 		})
 	}

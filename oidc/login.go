@@ -26,7 +26,7 @@ type Login[T any] struct {
 	idps     []*idp
 	byName   map[string]*idp
 	state    *token.Codec[flowState]
-	once     OnceStore
+	once     middleware.OnceStore
 	client   *http.Client
 	now      func() time.Time
 	cop      *http.CrossOriginProtection
@@ -111,7 +111,7 @@ func New[T any](sessions *middleware.Sessions[T], baseURL string, link LinkFunc[
 	clear(l.cfg.stateSecret)
 	l.cfg.stateSecret = nil
 	if l.once == nil {
-		l.once = newMemoryOnce(l.now)
+		l.once = middleware.NewMemoryOnce(l.now)
 	}
 	for _, origin := range cfg.trustedOrigins {
 		if err := l.cop.AddTrustedOrigin(origin); err != nil {

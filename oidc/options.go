@@ -33,7 +33,7 @@ type config struct {
 	providers      []*Provider
 	prefix         string
 	stateSecret    []byte
-	once           OnceStore
+	once           middleware.OnceStore
 	timeout        time.Duration
 	transport      http.RoundTripper
 	logger         zerolog.Logger
@@ -85,11 +85,12 @@ func WithStateSecret(secret []byte) Option {
 	}
 }
 
-// WithOnceStore sets where used states are remembered until they expire, so that a replayed
-// callback is refused. Default: a store in this process's memory. Behind a load balancer, use a
-// shared one (such as the Redis store of the redisstore module), or a callback could be replayed
-// against another instance within the ten minutes.
-func WithOnceStore(store OnceStore) Option {
+// WithOnceStore sets where used states are remembered until they expire ("oidc:" + the state
+// token's ID), so that a replayed callback is refused even with a copy of the state cookie.
+// Default: [middleware.NewMemoryOnce], in this process's memory. Behind a load balancer, use a
+// shared one (the redisstore module's Store), or a callback could be replayed against another
+// instance within the ten minutes. A store that fails or is full makes the callback answer 503.
+func WithOnceStore(store middleware.OnceStore) Option {
 	return func(c *config) error {
 		if store == nil {
 			return errors.New("oidc: nil once store")

@@ -1,13 +1,9 @@
 package oidc
 
 import (
-	"context"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 func TestParseCallback(t *testing.T) {
@@ -82,60 +78,4 @@ func FuzzParseCallback(f *testing.F) {
 			}
 		}
 	})
-}
-
-func TestMemoryOnce(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	m := newMemoryOnce(clock)
-	ctx := context.Background()
-	use := func(key string, until time.Time) bool {
-		t.Helper()
-		first, err := m.Use(ctx, key, until)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return first
-	}
-	until := clock().Add(time.Minute)
-	if !use("a", until) || use("a", until) || !use("b", until) {
-		t.Fatal("want first use true, second false, another key true")
-	}
-	advance(time.Minute)
-	if !use("a", clock().Add(time.Minute)) {
-		t.Error("a key past its until is forgotten and usable again")
-	}
-	if len(m.used) != 1 {
-		t.Errorf("after the sweep: %d entries, want 1", len(m.used))
-	}
-
-	// Concurrent uses of one key: exactly one wins.
-	var wg sync.WaitGroup
-	var wins sync.Map
-	for i := range 16 {
-		wg.Go(func() {
-			if first, _ := m.Use(ctx, "race", clock().Add(time.Minute)); first {
-				wins.Store(i, true)
-			}
-		})
-	}
-	wg.Wait()
-	n := 0
-	wins.Range(func(any, any) bool { n++; return true })
-	if n != 1 {
-		t.Errorf("%d concurrent first uses, want 1", n)
-	}
-}
-
-func TestMemoryOnceBound(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	m := newMemoryOnce(func() time.Time { return now })
-	for i := range maxOnceEntries {
-		m.used[strconv.Itoa(i)] = now.Add(time.Minute)
-	}
-	if _, err := m.Use(context.Background(), "one-more", now.Add(time.Minute)); err != errOnceFull {
-		t.Errorf("full store: got %v, want errOnceFull (refuse rather than forget live keys)", err)
-	}
 }
