@@ -215,6 +215,13 @@ func TestSeveralProviders(t *testing.T) {
 
 	b := newBrowser(t, a)
 	cbOne := b.authorize(a, "one", "")
+	// Mix-up: provider one's state cookie, under two's name, at two's callback.
+	stolen := cookieValue(t, b, a, "__Host-keycard-oidc-one")
+	u, _ := url.Parse(cbOne)
+	resp := getWithCookie(t, a, a.srv.URL+"/auth/two/callback?"+u.RawQuery, "__Host-keycard-oidc-two", stolen)
+	if code := errorCode(t, resp); resp.StatusCode != http.StatusBadRequest || code != "state_wrong_provider" {
+		t.Errorf("one's state at two's callback: %d %q, want 400 state_wrong_provider", resp.StatusCode, code)
+	}
 	cbTwo := b.authorize(a, "two", "")
 	// Each callback completes with its own provider, in any order.
 	for _, tc := range []struct{ callback, sub string }{{cbTwo, "from-two"}, {cbOne, "from-one"}} {
