@@ -16,7 +16,7 @@ import (
 // CallbackHandler returns the callback route of the provider called name
 // (GET PREFIX/NAME/callback), where the provider sends the browser back. It takes the state
 // cookie (and clears it, whatever happens next), checks the authorization response against it,
-// marks the state used, exchanges the code with the PKCE verifier, verifies the ID token, asks
+// exchanges the code with the PKCE verifier, marks the state used, verifies the ID token, asks
 // the [LinkFunc] whose account it is and starts the session ([middleware.Sessions.Start] with
 // the provider's auth_time and amr), then redirects (303) to the target the login route kept.
 //
@@ -55,15 +55,6 @@ func (l *Login[T]) callback(w http.ResponseWriter, r *http.Request, ip *idp) *fl
 	if q.state == "" || subtle.ConstantTimeCompare([]byte(q.state), []byte(st.Payload.State)) != 1 {
 		return stateFailure("state_mismatch", nil)
 	}
-	// Single use, before anything else can happen: a replay of this response, with or without
-	// a copy of the cookie, stops here.
-	first, err := l.once.Use(r.Context(), "oidc:"+string(st.ID), st.Expiry.Add(clockSkew))
-	switch {
-	case err != nil:
-		return fail(http.StatusServiceUnavailable, "unavailable", ErrState, err)
-	case !first:
-		return stateFailure("state_replayed", nil)
-	}
 	if q.hasIss && q.iss != ip.p.issuer {
 		// RFC 9207: the response comes from another provider than this flow's (mix-up).
 		return fail(http.StatusBadRequest, "issuer_mismatch", ErrProviderResponse, nil)
@@ -85,6 +76,17 @@ func (l *Login[T]) callback(w http.ResponseWriter, r *http.Request, ip *idp) *fl
 	raw, fe := l.exchange(r.Context(), m, q.code, st.Payload.Verifier)
 	if fe != nil {
 		return fe
+	}
+	// Single use, once the provider redeemed the code and before anything trusts its answer: a
+	// replay of this response, with or without a copy of the cookie, stops here (or at the
+	// provider, which redeems a code once). Not earlier: a state and its cookie cost nothing to
+	// get, and markers of flows that redeemed no code would let one client fill a bounded store.
+	first, err := l.once.Use(r.Context(), "oidc:"+string(st.ID), st.Expiry.Add(clockSkew))
+	switch {
+	case err != nil:
+		return fail(http.StatusServiceUnavailable, "unavailable", ErrState, err)
+	case !first:
+		return stateFailure("state_replayed", nil)
 	}
 	id, fe := l.verifyIDToken(r.Context(), ip, m, raw, st)
 	if fe != nil {

@@ -34,8 +34,9 @@
 // __Host- prefixed. Nothing is stored on the server until the callback, so starting flows costs
 // no memory. The callback accepts the provider's answer only with that cookie (so only in the
 // browser that started the flow), only with the same state, only for the same provider, and
-// only once: the cookie is cleared and its token ID is marked used in a
-// [middleware.OnceStore], so a replayed callback is refused. The authorization response's iss parameter (RFC 9207) is
+// only once: the cookie is cleared and, once the provider redeemed the code, its token ID is
+// marked used in a [middleware.OnceStore], so a replayed callback is refused (and a callback
+// that redeems no code takes no room there). The authorization response's iss parameter (RFC 9207) is
 // checked when present, and required when the provider's metadata says it sends it; each
 // provider has its own callback URL: together these defeat mix-up attacks. The ID token must
 // be signed by a key of the provider's JWKS with an asymmetric algorithm the provider

@@ -86,7 +86,8 @@ func WithStateSecret(secret []byte) Option {
 }
 
 // WithOnceStore sets where used states are remembered until they expire ("oidc:" + the state
-// token's ID), so that a replayed callback is refused even with a copy of the state cookie.
+// token's ID, marked once the provider redeemed the code), so that a replayed callback is
+// refused even with a copy of the state cookie.
 // Default: [middleware.NewMemoryOnce], in this process's memory. Behind a load balancer, use a
 // shared one (the redisstore module's Store), or a callback could be replayed against another
 // instance within the ten minutes. A store that fails or is full makes the callback answer 503.
