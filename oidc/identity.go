@@ -44,7 +44,8 @@ type Identity struct {
 	PreferredUsername string
 
 	// AuthTime is when the user last authenticated at the provider (auth_time); zero when the
-	// token does not say, in which case the session's authentication time is the token's iat.
+	// token does not say, in which case the session records no recent authentication (the Unix
+	// epoch), so that [middleware.Sessions.RequireRecentAuth] asks the provider for a fresh one.
 	AuthTime time.Time
 	// AMR lists how the user authenticated at the provider ("pwd", "otp", "hwk", "mfa", ...:
 	// RFC 8176), when it says.

@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/token"
@@ -16,13 +17,19 @@ const (
 	EventLoginFailed    = "oidc.login.failed"
 )
 
+// unknownAuthTime is the authentication time recorded when the ID token has no auth_time: older
+// than any step-up accepts. The token's iat says when the provider answered, maybe from a
+// single sign-on session of any age, not when the user authenticated; taking it would let a
+// plain sign-in (a login link without reason=reauth) pass [middleware.Sessions.RequireRecentAuth].
+var unknownAuthTime = time.Unix(0, 0).UTC()
+
 // start begins the session of sub (or re-authenticates it, when r carries a session of the same
-// subject) with the provider's account of the authentication: when (auth_time, else the ID
-// token's iat) and how (amr).
+// subject) with the provider's account of the authentication: when (auth_time, else
+// unknownAuthTime) and how (amr).
 func (l *Login[T]) start(w http.ResponseWriter, r *http.Request, sub token.Subject, payload T, id Identity) (*token.Claims[T], error) {
 	at := id.AuthTime
 	if at.IsZero() {
-		at = id.IssuedAt
+		at = unknownAuthTime
 	}
 	opts := []middleware.StartOption{middleware.AuthenticatedAt(at)}
 	if len(id.AMR) > 0 {
