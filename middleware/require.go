@@ -180,7 +180,9 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 	if s.cfg.revocation == nil {
 		return nil
 	}
-	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.AuthTime)
+	// SessionStart, not AuthTime: AuthTime may be an identity provider's auth_time, older than
+	// the session, and a session begun after "log out everywhere" must survive it.
+	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.SessionStart)
 	switch {
 	case err != nil && s.cfg.revocationFailOpen:
 		s.logger(r).Error().Err(err).Msg("keycard: revocation store unavailable; failing open")

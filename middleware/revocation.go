@@ -23,14 +23,16 @@ type RevocationStore interface {
 	// the session has expired anyway.
 	Revoke(ctx context.Context, sid token.SessionID, until time.Time) error
 
-	// RevokeSubject revokes every session of sub that began (auth_time) before cutoff:
+	// RevokeSubject revokes every session of sub that began (sst, [token.Claims.SessionStart])
+	// before cutoff:
 	// "log out everywhere", after a password change for instance. The record may be forgotten
 	// after until.
 	RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error
 
 	// IsRevoked reports whether a session is revoked: either its ID was revoked, or its
-	// subject was revoked after the session began. Compare in whole microseconds, as tokens
-	// carry auth_time: revoked when authTime.UnixMicro() < cutoff.UnixMicro(). A session that
+	// subject was revoked after the session began (authTime is the session's start, sst).
+	// Compare in whole microseconds, as tokens carry sst: revoked when
+	// authTime.UnixMicro() < cutoff.UnixMicro(). A session that
 	// began in the same microsecond as the cut-off survives, so that "log out everywhere"
 	// followed at once by a new login keeps the new session.
 	IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error)
