@@ -2,8 +2,10 @@ package oidc_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -50,6 +52,21 @@ func TestCallbackFailures(t *testing.T) {
 		{name: "forged state cookie", callback: func(t *testing.T, a *testApp, _ *browser, u string) *http.Response {
 			return getWithCookie(t, a, u, "__Host-keycard-oidc-test", "eyJhbGciOiJIUzI1NiJ9.e30.x")
 		}, status: 400, code: "state_invalid"},
+		{name: "a second state cookie beside the real one", callback: func(t *testing.T, a *testApp, b *browser, u string) *http.Response {
+			// A cookie planted by a sibling host, or sent twice: trust neither, the real one first.
+			real := cookieValue(t, b, a, "__Host-keycard-oidc-test")
+			req, _ := http.NewRequest(http.MethodGet, u, nil)
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("Cookie", "__Host-keycard-oidc-test="+real+"; __Host-keycard-oidc-test=planted")
+			c := *a.srv.Client()
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { resp.Body.Close() })
+			return resp
+		}, status: 400, code: "state_ambiguous"},
 
 		// The authorization response.
 		{name: "code repeated", tamper: func(q url.Values) { q.Add("code", "second") }, status: 400, code: "bad_request"},
@@ -117,6 +134,15 @@ func TestCallbackFailures(t *testing.T) {
 					http.Error(w, "down", http.StatusServiceUnavailable)
 				}
 			})
+		}, status: 502, code: "jwks_bad_response"},
+		{name: "token endpoint redirects", setup: func(t *testing.T, p *testIdP) {
+			p.set(func(p *testIdP) { p.token = redirectOnce })
+		}, status: 502, code: "token_endpoint_error"},
+		{name: "JWKS redirects", setup: func(t *testing.T, p *testIdP) {
+			p.set(func(p *testIdP) { p.jwks = redirectOnce })
+		}, status: 502, code: "jwks_bad_response"},
+		{name: "JWKS too large", setup: func(t *testing.T, p *testIdP) {
+			p.set(func(p *testIdP) { p.jwks = padJSON("keys") })
 		}, status: 502, code: "jwks_bad_response"},
 		{name: "token response too large", setup: func(t *testing.T, p *testIdP) {
 			p.set(func(p *testIdP) {
@@ -240,6 +266,16 @@ func TestFailuresAtLogin(t *testing.T) {
 		{"discovery names another issuer", nil, func(p *testIdP) {
 			p.set(func(p *testIdP) { p.discovery = func(doc map[string]any) { doc["issuer"] = "https://evil.example" } })
 		}, 502, "discovery_issuer_mismatch"},
+		{"discovery too large", nil, func(p *testIdP) {
+			p.set(func(p *testIdP) {
+				p.discovery = func(doc map[string]any) { doc["padding"] = strings.Repeat("x", 1<<20) }
+			})
+		}, 502, "discovery_bad_response"},
+		{"discovery redirects", nil, func(p *testIdP) {
+			p.set(func(p *testIdP) {
+				p.redirectDiscovery = true
+			})
+		}, 502, "discovery_bad_response"},
 		{"no PKCE S256", nil, func(p *testIdP) {
 			p.set(func(p *testIdP) {
 				p.discovery = func(doc map[string]any) { doc["code_challenge_methods_supported"] = []string{"plain"} }
@@ -302,5 +338,33 @@ func TestOnceStoreFailure(t *testing.T) {
 				t.Errorf("got %d %q (session %v), want 503 unavailable and no session: fail closed", resp.StatusCode, code, hasSession(resp))
 			}
 		})
+	}
+}
+
+// redirectOnce answers with a redirect to the same endpoint, which then answers as it should: a
+// provider endpoint that sends the client elsewhere. The client must not follow (it could be
+// sent anywhere, with the client secret and the code in a 307's body).
+func redirectOnce(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if r.URL.Query().Get("redirected") != "" {
+		next.ServeHTTP(w, r)
+		return
+	}
+	http.Redirect(w, r, r.URL.Path+"?redirected=1", http.StatusTemporaryRedirect)
+}
+
+// padJSON answers as the endpoint does, with a member pad of more than the 1 MB a response may
+// have: only a bound on the body refuses it.
+func padJSON(pad string) func(http.ResponseWriter, *http.Request, http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			http.Error(w, "bad answer", http.StatusInternalServerError)
+			return
+		}
+		body[pad+"_padding"] = strings.Repeat("x", 1<<20)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(body)
 	}
 }

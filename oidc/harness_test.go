@@ -39,13 +39,14 @@ const (
 type testIdP struct {
 	m *mockoidc.MockOIDC
 
-	mu        sync.Mutex
-	discovery func(doc map[string]any) // edits the discovery document
-	authorize func(w http.ResponseWriter, r *http.Request, next http.Handler)
-	token     func(w http.ResponseWriter, r *http.Request, next http.Handler)
-	jwks      func(w http.ResponseWriter, r *http.Request, next http.Handler)
-	logouts   []url.Values  // requests to the end_session_endpoint
-	release   chan struct{} // closed at cleanup: unblocks hooks that stall
+	mu                sync.Mutex
+	discovery         func(doc map[string]any) // edits the discovery document
+	authorize         func(w http.ResponseWriter, r *http.Request, next http.Handler)
+	token             func(w http.ResponseWriter, r *http.Request, next http.Handler)
+	jwks              func(w http.ResponseWriter, r *http.Request, next http.Handler)
+	redirectDiscovery bool          // the discovery document answers with a redirect to itself first
+	logouts           []url.Values  // requests to the end_session_endpoint
+	release           chan struct{} // closed at cleanup: unblocks hooks that stall
 }
 
 // newTestIdP starts a provider on 127.0.0.1 and stops it when the test ends.
@@ -85,10 +86,14 @@ func (p *testIdP) issuer() string { return p.m.Issuer() }
 func (p *testIdP) hooks(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		disc, authz, tok, jwks := p.discovery, p.authorize, p.token, p.jwks
+		disc, authz, tok, jwks, redirectDisc := p.discovery, p.authorize, p.token, p.jwks, p.redirectDiscovery
 		p.mu.Unlock()
 		switch r.URL.Path {
 		case mockoidc.DiscoveryEndpoint:
+			if redirectDisc && r.URL.Query().Get("redirected") == "" {
+				http.Redirect(w, r, r.URL.Path+"?redirected=1", http.StatusFound)
+				return
+			}
 			rec := httptest.NewRecorder()
 			next.ServeHTTP(rec, r)
 			var doc map[string]any
