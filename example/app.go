@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog/hlog"
 
 	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/oidc"
 	"github.com/keycard-go/keycard/password"
 	"github.com/keycard-go/keycard/token"
 	"github.com/keycard-go/keycard/totp"
@@ -38,6 +39,8 @@ type appConfig struct {
 	once           middleware.OnceStore       // nil: in memory (middleware.NewMemoryOnce)
 	totpStore      totp.Store                 // nil: in memory, secrets encrypted (newTwoFactorStore)
 	passkeyOrigin  string                     // the origin passkeys work on (see passkeys.go); "" turns them off
+	baseURL        string                     // the public URL, for OpenID Connect callbacks
+	providers      []*oidc.Provider           // "Sign in with ..." (oidc.go); none: passwords only
 }
 
 // app holds the example's handlers and what they share.
@@ -51,6 +54,9 @@ type app struct {
 	users     *userStore
 	pages     sessionPages // sessions.go
 	twoFactor *twoFactor
+	signin    *oidc.Login[Profile] // nil without providers
+	// formAction lists the origins forms may lead to besides 'self': the providers' (logout).
+	formAction []string
 }
 
 // newApp builds the example's HTTP handler: the user store with the demo account, the token
@@ -165,8 +171,11 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 			return nil, err
 		}
 	}
+	if err := a.setupOIDC(cfg, mux, users); err != nil {
+		return nil, err
+	}
 
-	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
+	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux, formActions(a.formAction)))), nil
 }
 
 // parsePage parses a page template together with the shared layout and the partials it uses.
@@ -187,6 +196,7 @@ type loginView struct {
 	Reauth       bool   // a page needs a more recent sign-in (RequireRecentAuth sent reason=reauth)
 	DemoEmail    string
 	DemoPassword string
+	Providers    []oidc.ProviderLink // "Sign in with ..." links
 }
 
 // loginPage serves GET /login. A user who is signed in already goes straight on, unless a page
@@ -214,6 +224,9 @@ func (a *app) loginFailed(w http.ResponseWriter, r *http.Request, f middleware.L
 
 func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
 	v.Title, v.DemoEmail, v.DemoPassword = "Sign in", demoEmail, demoPassword
+	if a.signin != nil {
+		v.Providers = a.signin.Providers(v.Next, r.URL.Query().Get("reason") == "reauth")
+	}
 	render(w, r, a.login, status, v)
 }
 
@@ -303,12 +316,12 @@ func render(w http.ResponseWriter, r *http.Request, t *template.Template, status
 
 // securityHeaders sets the headers every response should carry. The pages use only
 // same-origin scripts (the passkey script) and stylesheets, no inline code, so the content
-// security policy can be strict.
-func securityHeaders(next http.Handler) http.Handler {
+// security policy can be strict. formAction is the CSP form-action list.
+func securityHeaders(next http.Handler, formAction string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "+
-			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+			"form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")

@@ -2,7 +2,9 @@
 // protected dashboard, a JSON endpoint and logout.
 //
 //	go run ./example                       # http://localhost:8080, demo@example.com / demo-password
+//	go run ./example -demo-idp             # and "Sign in with Demo IdP", an OpenID provider in process
 //	SESSION_SECRET=$(openssl rand -base64 32) go run ./example -addr localhost:9000
+//	go run ./example -oidc-issuer https://accounts.google.com -oidc-client-id ID  # OIDC_CLIENT_SECRET=...
 //
 // Environment:
 //
@@ -11,9 +13,12 @@
 //	REDIS_URL       redis://[user:password@]host:port/db: keep revocations, login
 //	                throttling and the session list in Redis, shared by every instance,
 //	                instead of in memory.
+//	OIDC_CLIENT_SECRET  the client secret of -oidc-issuer, when -oidc-client-secret is not given
+//	                (a secret on the command line shows in the process list).
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -31,6 +36,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/keycard-go/keycard/oidc"
 	"github.com/keycard-go/keycard/token"
 )
 
@@ -69,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		"the `origin` browsers open, for passkeys (default: http(s)://<-addr> when its host is a name such as localhost)")
 	insecureCookie := fs.Bool("insecure-cookie", false,
 		"send the session cookie over plain HTTP on a non-loopback address (DANGEROUS: anyone on the network can steal sessions)")
+	oidcIssuer := fs.String("oidc-issuer", "", "add \"Sign in with ...\" through the OpenID provider at this issuer `URL`")
+	oidcClientID := fs.String("oidc-client-id", "", "the example's client `ID` at -oidc-issuer")
+	oidcSecret := fs.String("oidc-client-secret", "", "the client `secret` at -oidc-issuer (or OIDC_CLIENT_SECRET)")
+	demoIdPFlag := fs.Bool("demo-idp", false, "start a demo OpenID provider in this process and add \"Sign in with Demo IdP\"")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -111,6 +121,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.passkeyOrigin == "" {
 		cfg.passkeyOrigin = passkeyOrigin(*addr, tlsConfig != nil)
 	}
+	var providers []*oidc.Provider
+	if *oidcIssuer != "" {
+		p, err := ssoProvider(*oidcIssuer, *oidcClientID, cmp.Or(*oidcSecret, getenv("OIDC_CLIENT_SECRET")))
+		if err != nil {
+			return err
+		}
+		providers = append(providers, p)
+	}
+
 	if url := getenv("REDIS_URL"); url != "" {
 		store, closeRedis, err := openRedis(ctx, url, logger)
 		if err != nil {
@@ -120,12 +139,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cfg.revocation, cfg.limiter, cfg.registry = store, store, store.Registry()
 		cfg.once = store
 	}
-	handler, err := newApp(ctx, cfg)
+	// Listen before building the application: OpenID Connect callbacks need the bound port.
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", *addr)
+	defer ln.Close() // when newApp fails; Serve closes it otherwise
+	cfg.baseURL = publicURL(*addr, ln.Addr(), tlsConfig != nil)
+	if *demoIdPFlag {
+		idp, err := startDemoIdP(cfg.baseURL)
+		if err != nil {
+			return err
+		}
+		defer idp.close()
+		p, err := idp.provider()
+		if err != nil {
+			return err
+		}
+		providers = append(providers, p)
+		logger.Info().Str("issuer", p.Issuer()).Msg("demo OpenID provider: any e-mail address signs in there; " + demoEmail + " is the demo account")
+	}
+	cfg.providers = providers
+	handler, err := newApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -143,7 +178,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if ephemeral {
 		logger.Warn().Msg("SESSION_SECRET is not set: using a random key, so sessions will not survive a restart")
 	}
-	logger.Info().Str("url", publicURL(*addr, ln.Addr(), tlsConfig != nil)).Msg("listening")
+	logger.Info().Str("url", cfg.baseURL).Msg("listening")
 	logger.Info().Str("email", demoEmail).Str("password", demoPassword).Msg("demo account")
 
 	errc := make(chan error, 1)

@@ -496,12 +496,24 @@ func TestEndAllThenStart(t *testing.T) {
 	if !ok {
 		t.Fatal("Start set no cookie")
 	}
+	// A sign-in through an identity provider that authenticated the user before the cut-off
+	// (its own single sign-on session): the session itself began after it.
+	rec = httptest.NewRecorder()
+	if _, err := s.Start(rec, httptest.NewRequest("GET", "/auth/idp/callback", nil), "user-1", alice,
+		middleware.AuthenticatedAt(clk.Now().Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	sso, ok := setCookie(rec)
+	if !ok {
+		t.Fatal("Start set no cookie")
+	}
 	for _, tt := range []struct {
 		name, raw string
 		status    int
 	}{
 		{"session from before the cut-off", earlier, 401},
 		{"session started right after", fresh.Value, 200},
+		{"session started after, authenticated before", sso.Value, 200},
 	} {
 		req := httptest.NewRequest("GET", "/api/me", nil)
 		req.Header.Set("Cookie", cookieHeader(tt.raw))
