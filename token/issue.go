@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
 )
 
 // Issue makes a token for a new session of sub carrying payload: a fresh
@@ -134,7 +132,7 @@ func (c *Codec[T]) sign(cl *Claims[T], now time.Time) (string, *Claims[T], error
 	buf = append(buf, key.header...)
 	buf = append(buf, '.')
 	buf = enc.AppendEncode(buf, payload)
-	sig, err := jwsbb.Sign(key.m().sign, string(key.alg), buf, nil)
+	sig, err := key.sign(buf)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: signing failed: %w", ErrInvalidKey, err)
 	}

@@ -118,13 +118,37 @@ func checkFieldNames(t reflect.Type, seen map[reflect.Type]bool) error {
 			continue
 		}
 		if name == "" {
-			name = f.Name
+			if isRegisteredName(f.Name) {
+				// encoding/json would read "exp" into a field Exp: the name needs a tag.
+				why := "has no json tag"
+				switch {
+				case strings.HasPrefix(tag, ","):
+					why = "has no name in its json tag"
+				case tag != "":
+					why = "has an invalid name in its json tag"
+				}
+				return fmt.Errorf("%w: field %s.%s %s, so encoding/json gives it the name %q, which matches a registered claim under case folding; add a json tag such as json:%q",
+					ErrInvalidType, t, f.Name, why, f.Name, suggestName(f.Name))
+			}
+			continue
 		}
 		if isRegisteredName(name) {
-			return fmt.Errorf("%w: field %s.%s has JSON name %q, a registered claim name", ErrInvalidType, t, f.Name, name)
+			return fmt.Errorf("%w: field %s.%s has JSON name %q, a registered claim name under case folding; choose another name in its json tag, such as json:%q",
+				ErrInvalidType, t, f.Name, name, suggestName(name))
 		}
 	}
 	return nil
+}
+
+// suggestName proposes a JSON name for a field that collides with a
+// registered claim: exp_at for Exp, app_sub for Sub.
+func suggestName(name string) string {
+	lower := strings.ToLower(name)
+	switch lower {
+	case "exp", "iat", "nbf":
+		return lower + "_at"
+	}
+	return "app_" + lower
 }
 
 // isValidTag is encoding/json's rule for a usable tag name; json falls back
