@@ -267,6 +267,8 @@ func TestRequireRecentAuth(t *testing.T) {
 		want    string
 	}{
 		{"browser", []string{"Accept", "text/html", "Sec-Fetch-Mode", "navigate"}, 303, "Location", "/login?next=%2Fsettings%3Ftab%3Demail&reason=reauth"},
+		{"fetch asking for HTML", []string{"Accept", "text/html", "Sec-Fetch-Mode", "cors"}, 401, "WWW-Authenticate",
+			`Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300`},
 		{"htmx", []string{"Accept", "text/html", "HX-Request", "true"}, 401, "HX-Redirect", "/login?next=%2Fsettings%3Ftab%3Demail&reason=reauth"},
 		{"API", []string{"Accept", "application/json"}, 401, "WWW-Authenticate",
 			`Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300`},
@@ -452,5 +454,43 @@ func TestHandlerWritesToAMRStayInRequest(t *testing.T) {
 	next, err := f.codec.Verify(renewed.Value)
 	if err != nil || !slices.Equal(next.AMR, []string{"pwd", "otp", "mfa"}) {
 		t.Errorf("renewed token: amr %q (%v), want [pwd otp mfa]", next.AMR, err)
+	}
+}
+
+// TestRequireRecentAuthFormPost: a browser submitting a form to a route behind step-up, after
+// the sign-in got too old, is sent to sign in again rather than shown a JSON 401.
+func TestRequireRecentAuthFormPost(t *testing.T) {
+	f := newFixture(t)
+	_, c := startOn(t, f.sessions, "", "user-1")
+	f.clk.Advance(time.Hour)
+	h := f.sessions.RequireRecentAuth(10 * time.Minute)(protected)
+	req := httptest.NewRequest("POST", "/settings", strings.NewReader("name=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Sec-Fetch-Mode", "navigate")
+	req.Header.Set("Cookie", cookieHeader(c.Value))
+	rec := serve(h, req)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login?next=%2Fsettings&reason=reauth" {
+		t.Errorf("form post after the sign-in got old: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+// TestRememberedLogout: logout ends a remembered session like any other: the persistent cookie
+// is cleared and, with a revocation store, a copy of it is refused.
+func TestRememberedLogout(t *testing.T) {
+	f := newRevocationFixture(t, nil)
+	_, c := startOn(t, f.sessions, "", "user-1", middleware.RememberMe(true))
+	logout := httptest.NewRequest("POST", "/logout", nil)
+	logout.Header.Set("Cookie", cookieHeader(c.Value))
+	logout.Header.Set("Sec-Fetch-Site", "same-origin")
+	rec := serve(f.sessions.LogoutHandler(), logout)
+	if cleared, ok := setCookie(rec); rec.Code != http.StatusNoContent || !ok || cleared.MaxAge >= 0 {
+		t.Fatalf("logout of a remembered session: %d, cookie cleared %v", rec.Code, ok)
+	}
+	f.clk.Advance(24 * time.Hour) // long after a browser-session token would have expired
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(c.Value))
+	if rec := serve(f.sessions.RequireSession(protected), req); rec.Code != http.StatusUnauthorized {
+		t.Errorf("a copy of the remembered cookie after logout: %d, want 401", rec.Code)
 	}
 }

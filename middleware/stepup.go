@@ -14,7 +14,8 @@ import (
 // A request without a valid session is answered as by [Sessions.RequireSession]. A session
 // whose authentication is older than maxAge gets:
 //   - 303 See Other to the login path with next= set to the original path and query and
-//     reason=reauth, for a browser navigation, so the login page can say why it asks again;
+//     reason=reauth, for a browser navigation (a form submission included: the session is
+//     valid, only older than maxAge), so the login page can say why it asks again;
 //   - 401 with HX-Redirect to that URL, for an htmx request;
 //   - 401 with WWW-Authenticate: Bearer error="insufficient_user_authentication",
 //     max_age=N (RFC 9470, N in whole seconds) and {"error":"insufficient_user_authentication"},
@@ -61,7 +62,7 @@ func (s *Sessions[T]) stepUp(w http.ResponseWriter, r *http.Request, maxAgeSecs 
 	case r.Header.Get("HX-Request") == "true":
 		h.Set("HX-Redirect", login)
 		writeJSONError(w, http.StatusUnauthorized, "insufficient_user_authentication")
-	case isNavigation(r):
+	case isNavigation(r), r.Header.Get("Sec-Fetch-Mode") == "navigate" && acceptsHTML(r):
 		http.Redirect(w, r, login, http.StatusSeeOther)
 	default:
 		h.Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_user_authentication", error_description=%q, max_age=%d`,
