@@ -140,7 +140,8 @@ func newBrowserClient(t *testing.T, srv *httptest.Server) *browserClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := srv.Client()
+	c := new(http.Client)
+	*c = *srv.Client() // a copy: srv.Client returns the same client every time, jar included
 	c.Jar = jar
 	c.Timeout = 30 * time.Second
 	return &browserClient{t: t, srv: srv, c: c}

@@ -19,6 +19,7 @@ const redisPingTimeout = 3 * time.Second
 
 // redisStores is what openRedis returns.
 type redisStores struct {
+	store      *redisstore.Store          // the limiter, session list and single-use markers
 	revocation middleware.RevocationStore // a redisstore.Mirror, or the store itself
 	limiter    middleware.Limiter
 	close      func() error // stops the mirror and closes the client
@@ -53,7 +54,7 @@ func openRedis(ctx context.Context, rawURL string, mirror bool, logger zerolog.L
 		_ = client.Close()
 		return nil, err
 	}
-	stores := &redisStores{revocation: store, limiter: store, close: client.Close}
+	stores := &redisStores{store: store, revocation: store, limiter: store, close: client.Close}
 	if mirror {
 		m, err := redisstore.NewMirror(store, redisstore.WithMirrorLogger(logger))
 		if err != nil {

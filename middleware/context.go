@@ -25,6 +25,8 @@ type state[T any] struct {
 	// renewal signs; a handler writing to the claims it was handed (a preview that sets
 	// Payload.Role, say) must reach neither.
 	own token.Claims[T]
+	// ownAMR backs own.AMR, so that copying the usual one to three methods allocates nothing.
+	ownAMR [3]string
 	// verified holds the claims of a token that verified and is within its absolute lifetime,
 	// even when the revocation store or the application's check then refused the session:
 	// logging out must still revoke it, or a copy would work again once the store answers or
@@ -103,12 +105,16 @@ func (st *state[T]) reportMismatch(ctx context.Context, asked string) {
 }
 
 // handOut makes the request's private copy of the verified claims c and points st.claims at
-// it. The copy is made by value; Audience, the one slice of registered claims, is cloned (at
-// most one allocation, and none without an audience).
+// it. The copy is made by value; Audience and AMR, the slices of registered claims, are copied
+// (Audience at one allocation, none without an audience; AMR into ownAMR, allocating only past
+// three methods).
 func (st *state[T]) handOut(c *token.Claims[T]) {
 	st.own = *c
 	if c.Audience != nil {
 		st.own.Audience = slices.Clone(c.Audience)
+	}
+	if c.AMR != nil {
+		st.own.AMR = append(st.ownAMR[:0], c.AMR...)
 	}
 	st.claims = &st.own
 }

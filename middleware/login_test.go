@@ -274,7 +274,9 @@ func TestLoginNoFixation(t *testing.T) {
 	store := middleware.NewMemoryRevocation(clk.Now)
 	codec := newCodec(t, clk)
 	s, _ := middleware.New(codec, middleware.WithRevocation(store))
-	before, old, _ := codec.Issue("user-1", alice)
+	// A valid session of another account (planted by an attacker, or a shared computer's
+	// previous user): signing in must not continue it.
+	before, old, _ := codec.Issue("attacker", alice)
 	req := formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}})
 	req.Header.Set("Cookie", cookieHeader(before))
 	rec := serve(s.LoginHandler(fakeAuth), req)
@@ -292,7 +294,7 @@ func TestLoginNoFixation(t *testing.T) {
 	if fresh.SessionID == old.SessionID || fresh.ID == old.ID {
 		t.Errorf("login kept the old session or token ID")
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), old.SessionID, old.Subject, old.AuthTime.Add(time.Hour)); !revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), old.SessionID, old.Subject, old.AuthTime.Add(time.Hour), old.Version); !revoked {
 		t.Error("the session replaced at login was not revoked")
 	}
 }

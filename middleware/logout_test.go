@@ -19,11 +19,11 @@ type flakyStore struct {
 	down atomic.Bool
 }
 
-func (s *flakyStore) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, at time.Time) (bool, error) {
+func (s *flakyStore) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, at time.Time, version uint64) (bool, error) {
 	if s.down.Load() {
 		return false, errStoreDown
 	}
-	return s.MemoryRevocation.IsRevoked(ctx, sid, sub, at)
+	return s.MemoryRevocation.IsRevoked(ctx, sid, sub, at, version)
 }
 
 // TestLogoutRevokesWhateverVerifies checks that logout revokes a session whose token verifies

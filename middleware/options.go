@@ -63,6 +63,14 @@ type config struct {
 	check              any // func(context.Context, *token.Claims[T]) error, checked in New
 
 	cacheSize int
+
+	events           func(context.Context, Event)
+	registry         SessionRegistry
+	maxSessions      int
+	rememberField    string
+	rememberLifetime time.Duration
+
+	pending pendingConfig
 }
 
 func defaultConfig() config {
@@ -76,6 +84,10 @@ func defaultConfig() config {
 		refreshAfter:     DefaultRefreshAfter,
 		absoluteLifetime: DefaultAbsoluteLifetime,
 		cacheSize:        DefaultCacheSize,
+		rememberField:    DefaultRememberField,
+		rememberLifetime: DefaultRememberLifetime,
+		maxSessions:      DefaultMaxSessions,
+		pending:          pendingConfig{lifetime: DefaultPendingLifetime, tries: DefaultPendingTries},
 	}
 }
 
@@ -302,7 +314,7 @@ func WithClientIP(f func(*http.Request) string) Option {
 // Default "email". The password field is always "password", the redirect target "next".
 func WithIdentifierField(name string) Option {
 	return func(c *config) error {
-		if name == "" || name == "password" || name == "next" {
+		if name == "" || name == "password" || name == "next" || name == c.rememberField {
 			return fmt.Errorf("middleware: invalid identifier field %q", name)
 		}
 		c.identifierField = name

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -135,7 +136,7 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *s
 		return
 	}
 
-	if !now.Before(claims.AuthTime.Add(s.cfg.absoluteLifetime)) {
+	if !now.Before(s.sessionEnd(claims)) {
 		st.err = ErrSessionEnded
 		return
 	}
@@ -165,6 +166,11 @@ func (s *Sessions[T]) verify(raw string, keys *token.KeySet, now time.Time) (*to
 	if err != nil {
 		return nil, err
 	}
+	if slices.Contains(c.Audience, pendingAudience) {
+		// A pending login's credential is signed with the session keys; whatever the codec's
+		// audiences, it never passes for a session.
+		return nil, fmt.Errorf("%w: a pending login is not a session", token.ErrAudience)
+	}
 	s.cache.put(raw, keys, c)
 	return c, nil
 }
@@ -174,7 +180,7 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 	if s.cfg.revocation == nil {
 		return nil
 	}
-	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.AuthTime)
+	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.SessionStart, c.Version)
 	switch {
 	case err != nil && s.cfg.revocationFailOpen:
 		s.logger(r).Error().Err(err).Msg("keycard: revocation store unavailable; failing open")
@@ -187,16 +193,21 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 	return nil
 }
 
-// renewalDue reports whether a valid session should get a fresh token: it has used its share
-// of the lifetime, or it was signed by a key that is no longer the signing key. A token past its
-// exp is never renewed: the verifier's leeway absorbs clock skew between servers, it does not
-// extend sessions ([WithRefreshAfter](1) promises a token is never both valid and fully used).
+// renewalDue reports whether a valid session should get a fresh token: it was signed by a key
+// that is no longer the signing key, or it has used its share of the lifetime. A remembered
+// session's token lasts until the session ends already, so only a key change renews it. A token
+// past its exp is never renewed: the verifier's leeway absorbs clock skew between servers, it
+// does not extend sessions ([WithRefreshAfter](1) promises a token is never both valid and fully
+// used).
 func (s *Sessions[T]) renewalDue(c *token.Claims[T], keys *token.KeySet, now time.Time) bool {
 	if !now.Before(c.Expiry) {
 		return false
 	}
 	if c.KeyID != keys.SigningKey().ID() {
 		return true
+	}
+	if c.Remember {
+		return false
 	}
 	used := now.Sub(c.IssuedAt)
 	return float64(used) >= s.cfg.refreshAfter*float64(s.codec.Lifetime())
@@ -207,9 +218,11 @@ func (s *Sessions[T]) renewalDue(c *token.Claims[T], keys *token.KeySet, now tim
 // it expires, so parallel requests still holding it are not logged out. A failure keeps the
 // current token and is logged.
 func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]) {
-	raw, next, err := s.codec.Renew(st.verified)
+	tmpl := *st.verified
+	tmpl.Expiry = s.tokenExpiry(st.verified)
+	raw, next, err := s.codec.IssueClaims(tmpl)
 	if err == nil {
-		err = s.setSessionCookie(w, raw, next.Expiry)
+		err = s.setSessionCookie(w, raw, next)
 	}
 	if err != nil {
 		s.logger(r).Error().Err(err).Msg("keycard: session renewal failed")
@@ -217,6 +230,8 @@ func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]
 	}
 	st.claims = next
 	s.logger(r).Debug().Str("event", "session_renewed").Msg("keycard: session renewed")
+	s.record(r, next)
+	s.Emit(r.Context(), s.sessionEvent(r, EventSessionRenewed, next))
 }
 
 // logOutcome records a rejected session. A missing cookie is routine (anonymous visitors) and

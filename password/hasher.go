@@ -18,8 +18,9 @@ const verifyCostFloor = 14
 
 // Hasher hashes and verifies passwords with bcrypt at one configured cost, bounds how many
 // bcrypt operations run at once, and pads failed comparisons to one time. Build one with
-// [New]. A Hasher's configuration is immutable and it is safe for concurrent use; share one per process (its concurrency bound only holds among the
-// callers that share it).
+// [New]. A Hasher's configuration is immutable and it is safe for concurrent use; share one
+// per process (its concurrency bound and its timing estimate only hold among the callers
+// that share it).
 //
 // The zero Hasher, and a nil *Hasher, behave like the package's default Hasher — New()
 // with no options, built once — and share its concurrency bound with [Hash] and [Verify].
@@ -31,16 +32,16 @@ type Hasher struct {
 	sem           chan struct{} // one element per running bcrypt operation
 	dummy         string        // see dummy.go
 
-	// speed is the fastest comparison measured, for the padding's cap; the only state that
-	// changes after New, atomically.
+	// speed is how fast recent comparisons ran, for the padding: the only state that changes
+	// after New, under its own lock.
 	speed speed
 	// wait is sleep; export_test.go replaces it to observe the padding.
 	wait func(ctx context.Context, d time.Duration) error
 }
 
 // New returns a Hasher configured by opts; see [WithCost], [WithMinLength],
-// [WithConcurrency] and [WithTimingHeadroom] for the defaults. It fails with an error matching [ErrInvalidCost] or
-// [ErrInvalidOption] when an option is out of range or nil. New does no bcrypt work (the
+// [WithConcurrency] and [WithTimingHeadroom] for the defaults. It fails with an error
+// matching [ErrInvalidCost] or [ErrInvalidOption] when an option is out of range or nil. New does no bcrypt work (the
 // dummy hash for [Hasher.VerifyDummy] is assembled, not computed), so it is fast.
 func New(opts ...Option) (*Hasher, error) {
 	o := defaultOptions()
@@ -152,7 +153,7 @@ func (h *Hasher) Hash(ctx context.Context, password []byte) (string, error) {
 // Verify waits for a concurrency slot like [Hasher.Hash] and fails with [ErrBusy] when ctx
 // ends first. A match returns as soon as bcrypt is done. A mismatch is padded: Verify
 // returns [ErrMismatch] when a comparison at Cost() plus the timing headroom (2 by default,
-// see [WithTimingHeadroom]) would have ended, estimated from the comparison it made, so a
+// see [WithTimingHeadroom]) would have ended, estimated from the comparisons made, so a
 // wrong password takes the same time whatever the stored hash's cost up to there, and the
 // same as [Hasher.VerifyDummy] for a user who does not exist. The padding is a timer, not
 // CPU work, and holds no concurrency slot; if ctx ends during it, Verify returns at once

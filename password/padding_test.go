@@ -155,7 +155,7 @@ func TestPaddingHoldsNoSlotAndEndsWithContext(t *testing.T) {
 	waiting := make(chan time.Duration, 1)
 	password.OnWait(h, func(ctx context.Context, d time.Duration) error {
 		waiting <- d
-		return password.Sleep(ctx, time.Hour) // the real wait, long enough to need ctx
+		return password.Sleep(ctx, 10*time.Second) // the real wait, long enough to need ctx
 	})
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -191,8 +191,8 @@ func TestSleep(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
 	defer cancel()
-	if err := password.Sleep(ctx, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Sleep(1h) with a 1ms deadline = %v, want context.DeadlineExceeded", err)
+	if err := password.Sleep(ctx, 10*time.Second); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Sleep(10s) with a 1ms deadline = %v, want context.DeadlineExceeded", err)
 	}
 }
 

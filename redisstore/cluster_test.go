@@ -88,7 +88,7 @@ func TestCluster(t *testing.T) {
 				t.Fatalf("RevokeSubject: %v", err)
 			}
 		}
-		got, err := s.IsRevoked(ctx, sid, sub, now.Add(-time.Minute))
+		got, err := s.IsRevoked(ctx, sid, sub, now.Add(-time.Minute), 0)
 		if err != nil {
 			t.Fatalf("IsRevoked: %v", err)
 		}

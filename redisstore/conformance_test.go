@@ -66,13 +66,17 @@ func (r *remoteWrites) Revoke(ctx context.Context, sid token.SessionID, until ti
 	return r.writer.Revoke(ctx, sid, until)
 }
 
+func (r *remoteWrites) RevokeBefore(ctx context.Context, sid token.SessionID, version uint64, until time.Time) error {
+	return r.writer.RevokeBefore(ctx, sid, version, until)
+}
+
 func (r *remoteWrites) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error {
 	return r.writer.RevokeSubject(ctx, sub, cutoff, until)
 }
 
-func (r *remoteWrites) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
+func (r *remoteWrites) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, started time.Time, version uint64) (bool, error) {
 	waitSeq(r.t, r.reader, journalSeq(r.t, r.client, r.prefix))
-	return r.reader.IsRevoked(ctx, sid, sub, authTime)
+	return r.reader.IsRevoked(ctx, sid, sub, started, version)
 }
 
 func TestLimiterConformance(t *testing.T) {

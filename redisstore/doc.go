@@ -29,11 +29,14 @@
 // the time their revocation ends, SHA-256 digests of subjects (user IDs, often e-mail
 // addresses) with the cut-off of a "log out everywhere", and counters under the limiter keys
 // the middleware derives (already hashed); the journal holds the same session IDs and digests.
-// Whoever can write to Redis can still lift a revocation (from what instances read in Redis; a
-// running mirror keeps what it has seen until its until) or a throttle, or revoke every session
-// (also by publishing on the journal's channel): protect it like the application's database
-// (network isolation, AUTH or ACLs, TLS across untrusted networks), and give it a key prefix
-// of its own ([WithPrefix]) when it is shared.
+// With [Store.Registry] as the session list, it also holds, per subject digest, each session's
+// ID, times, "remember me" choice, a short device description and the client address, which is
+// personal data: the entries expire with their sessions, and known devices are kept as SHA-256
+// digests for 90 days. Whoever can write to Redis can still lift a revocation (from what
+// instances read in Redis; a running mirror keeps what it has seen until its until) or a
+// throttle, or revoke every session (also by publishing on the journal's channel): protect it
+// like the application's database (network isolation, AUTH or ACLs, TLS across untrusted
+// networks), and give it a key prefix of its own ([WithPrefix]) when it is shared.
 //
 // Every record expires with the lifetime it protects: a session revocation when the session
 // would have ended anyway, a subject cut-off at the until its caller passes, a counter at the

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 // value wins, and a record whose until has passed counts as absent.
 //
 //	"s:" + session ID            until                          (Revoke)
+//	"v:" + session ID            oldest valid version ":" until (RevokeBefore)
 //	"u:" + hex(SHA-256(subject)) cut-off (Unix µs) ":" until    (RevokeSubject)
 //
 // The reserved fields have no colon: "epoch" is a random ID given when the hash is created
@@ -38,6 +40,7 @@ const journalPart = "journal"
 // Record kinds: the field name's first part.
 const (
 	kindSession = "s"
+	kindVersion = "v"
 	kindSubject = "u"
 )
 
@@ -68,6 +71,14 @@ local function split(v)
 	for part in string.gmatch(v, '[^:]+') do t[#t + 1] = part end
 	return t
 end
+-- a > b for decimal integers, exactly (versions go past 2^53, where doubles round)
+local function greater(a, b)
+	local na, nb = string.sub(a, 1, 1) == '-', string.sub(b, 1, 1) == '-'
+	if na ~= nb then return nb end
+	if na then a, b = string.sub(b, 2), string.sub(a, 2) end
+	if #a ~= #b then return #a > #b end
+	return a > b
+end
 local new = split(value)
 local merged = new
 local old = redis.call('HGET', key, field)
@@ -77,8 +88,7 @@ if old then
 	if #o == #new and ou ~= nil and ou > now then
 		merged = {}
 		for i = 1, #new do
-			local a, b = tonumber(o[i]), tonumber(new[i])
-			if a ~= nil and b ~= nil and a > b then merged[i] = o[i] else merged[i] = new[i] end
+			if string.match(o[i], '^%-?%d+$') and greater(o[i], new[i]) then merged[i] = o[i] else merged[i] = new[i] end
 		end
 	end
 end
@@ -108,36 +118,67 @@ return seq
 const maxRecordValues = 4
 
 // A record is one entry of the journal: a kind, the ID it is about, and its integers, the last
-// of which is its until in Unix ms.
+// of which is its until in Unix ms. The integers are kept as canonical decimal text, as the
+// script compares them: an int64, or a uint64 (a version) past the int64 range.
 type record struct {
 	kind string
 	id   string
-	vals []int64
+	vals []string
 }
 
 func sessionRecord(sid string, untilMs int64) record {
-	return record{kind: kindSession, id: sid, vals: []int64{untilMs}}
+	return record{kind: kindSession, id: sid, vals: []string{itoa(untilMs)}}
+}
+
+func versionRecord(sid string, version uint64, untilMs int64) record {
+	return record{kind: kindVersion, id: sid, vals: []string{strconv.FormatUint(version, 10), itoa(untilMs)}}
 }
 
 func subjectRecord(digest string, cutoffMicro, untilMs int64) record {
-	return record{kind: kindSubject, id: digest, vals: []int64{cutoffMicro, untilMs}}
+	return record{kind: kindSubject, id: digest, vals: []string{itoa(cutoffMicro), itoa(untilMs)}}
 }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 func (r record) field() string { return r.kind + ":" + r.id }
 
-func (r record) value() string {
-	var b strings.Builder
-	for i, v := range r.vals {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(strconv.FormatInt(v, 10))
-	}
-	return b.String()
+func (r record) value() string { return strings.Join(r.vals, ":") }
+
+// until returns the record's until in Unix ms; parseValues made sure it is an int64.
+func (r record) until() int64 {
+	u, _ := strconv.ParseInt(r.vals[len(r.vals)-1], 10, 64)
+	return u
 }
 
-// until returns the record's until in Unix ms.
-func (r record) until() int64 { return r.vals[len(r.vals)-1] }
+// int returns the record's i-th integer as an int64, and whether it is one.
+func (r record) int(i int) (int64, bool) {
+	v, err := strconv.ParseInt(r.vals[i], 10, 64)
+	return v, err == nil
+}
+
+// uint returns the record's i-th integer as a uint64, and whether it is one.
+func (r record) uint(i int) (uint64, bool) {
+	v, err := strconv.ParseUint(r.vals[i], 10, 64)
+	return v, err == nil
+}
+
+// compareDecimal compares two canonical decimal integers exactly, as the journal script does:
+// -1, 0 or +1.
+func compareDecimal(a, b string) int {
+	na, nb := strings.HasPrefix(a, "-"), strings.HasPrefix(b, "-")
+	switch {
+	case na != nb && na:
+		return -1
+	case na != nb:
+		return 1
+	case na:
+		a, b = b[1:], a[1:]
+	}
+	if len(a) != len(b) {
+		return cmp.Compare(len(a), len(b))
+	}
+	return strings.Compare(a, b)
+}
 
 func (s *Store) journalKey() string { return s.cfg.prefix + journalPart }
 
@@ -160,21 +201,26 @@ func parseRecordField(field string) (kind, id string, ok bool) {
 	return kind, id, ok && kind != ""
 }
 
-// parseValues reads a record's integers: 1 to maxRecordValues decimal integers joined by colons.
-func parseValues(value string) ([]int64, error) {
+// parseValues reads a record's integers: 1 to maxRecordValues canonical decimal integers
+// joined by colons, each an int64 or a uint64, the last (the until) an int64.
+func parseValues(value string) ([]string, error) {
 	if value == "" {
 		return nil, errBadRecord
 	}
-	vals := make([]int64, 0, 2)
+	vals := make([]string, 0, 2)
 	for part := range strings.SplitSeq(value, ":") {
 		if len(vals) == maxRecordValues {
 			return nil, errBadRecord
 		}
-		v, err := parseCanonical(part)
-		if err != nil {
-			return nil, err
+		if _, err := parseCanonical(part); err != nil {
+			if u, err := strconv.ParseUint(part, 10, 64); err != nil || strconv.FormatUint(u, 10) != part {
+				return nil, errBadRecord
+			}
 		}
-		vals = append(vals, v)
+		vals = append(vals, part)
+	}
+	if _, err := parseCanonical(vals[len(vals)-1]); err != nil {
+		return nil, errBadRecord
 	}
 	return vals, nil
 }

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"strconv"
 	"testing"
 )
@@ -15,12 +16,18 @@ func TestParseNotice(t *testing.T) {
 		payload string
 		want    *notice
 	}{
-		{"e1 7 1700000000000 s:sid-1", &notice{"e1", 7, record{"s", "sid-1", []int64{1700000000000}}}},
+		{"e1 7 1700000000000 s:sid-1", &notice{"e1", 7, record{"s", "sid-1", []string{"1700000000000"}}}},
 		{"e1 1 1700000000000123:1700000000000 u:" + subjectDigest("alice"),
-			&notice{"e1", 1, record{"u", subjectDigest("alice"), []int64{1700000000000123, 1700000000000}}}},
-		{"e1 2 5 s:id with spaces", &notice{"e1", 2, record{"s", "id with spaces", []int64{5}}}},
-		{"e1 2 5 s:", &notice{"e1", 2, record{"s", "", []int64{5}}}},
-		{"e1 3 1:2:3:4 x:future-kind", &notice{"e1", 3, record{"x", "future-kind", []int64{1, 2, 3, 4}}}},
+			&notice{"e1", 1, record{"u", subjectDigest("alice"), []string{"1700000000000123", "1700000000000"}}}},
+		{"e1 2 5 s:id with spaces", &notice{"e1", 2, record{"s", "id with spaces", []string{"5"}}}},
+		{"e1 2 5 s:", &notice{"e1", 2, record{"s", "", []string{"5"}}}},
+		{"e1 3 1:2:3:4 x:future-kind", &notice{"e1", 3, record{"x", "future-kind", []string{"1", "2", "3", "4"}}}},
+		{"e1 4 18446744073709551615:1700000000000 v:sid-1", &notice{"e1", 4, record{"v", "sid-1", []string{"18446744073709551615", "1700000000000"}}}},
+		{"e1 4 -5:1700000000000 u:x", &notice{"e1", 4, record{"u", "x", []string{"-5", "1700000000000"}}}},
+		{"e1 4 18446744073709551616:1 v:a", nil},
+		{"e1 4 1:18446744073709551615 v:a", nil},
+		{"e1 4 -05:1 v:a", nil},
+		{"e1 4 -0:1 v:a", nil},
 		{"", nil},
 		{"e1", nil},
 		{"e1 7", nil},
@@ -77,4 +84,16 @@ func FuzzParseNotice(f *testing.F) {
 			t.Fatalf("parseNotice(%q) = %+v", payload, n)
 		}
 	})
+}
+
+func TestCompareDecimal(t *testing.T) {
+	nums := []string{"-9223372036854775808", "-100", "-99", "-1", "0", "1", "9", "10",
+		"9007199254740993", "9223372036854775807", "9223372036854775809", "18446744073709551615"}
+	for i, a := range nums {
+		for j, b := range nums {
+			if got, want := compareDecimal(a, b), cmp.Compare(i, j); got != want {
+				t.Errorf("compareDecimal(%s, %s) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
 }

@@ -55,6 +55,7 @@ type Mirror struct {
 
 	mu       sync.RWMutex
 	sessions map[token.SessionID]int64           // until, Unix ms
+	versions map[token.SessionID]versionCut      // by session: the update cut-off
 	subjects map[[sha256.Size]byte]subjectCut    // by SHA-256 of the subject
 	digests  map[token.Subject][sha256.Size]byte // SHA-256 of subjects asked about, bounded
 
@@ -67,6 +68,13 @@ type Mirror struct {
 
 	stop context.CancelFunc
 	done chan struct{}
+}
+
+// versionCut is a session's cut-off for its updates: tokens of a lower version are revoked until
+// until.
+type versionCut struct {
+	min   uint64 // the oldest valid version
+	until int64  // Unix ms
 }
 
 // subjectCut is a subject's "log out everywhere": sessions that began before cutoff are
@@ -106,6 +114,7 @@ func NewMirror(store *Store, opts ...MirrorOption) (*Mirror, error) {
 		cfg:      cfg,
 		base:     time.Now(),
 		sessions: make(map[token.SessionID]int64),
+		versions: make(map[token.SessionID]versionCut),
 		subjects: make(map[[sha256.Size]byte]subjectCut),
 		digests:  make(map[token.Subject][sha256.Size]byte),
 		stop:     stop,
@@ -161,6 +170,17 @@ func (m *Mirror) Revoke(ctx context.Context, sid token.SessionID, until time.Tim
 	return nil
 }
 
+// RevokeBefore implements [middleware.RevocationStore] through [Store.RevokeBefore], and records
+// the version cut-off in this mirror at once. On failure it returns the store's error, wrapping
+// [ErrUnavailable], and records nothing.
+func (m *Mirror) RevokeBefore(ctx context.Context, sid token.SessionID, version uint64, until time.Time) error {
+	if err := m.store.RevokeBefore(ctx, sid, version, until); err != nil {
+		return err
+	}
+	m.apply(versionRecord(string(sid), version, unixMillisCeil(until)))
+	return nil
+}
+
 // RevokeSubject implements [middleware.RevocationStore] through [Store.RevokeSubject], and
 // records the cut-off in this mirror at once. On failure it returns the store's error, wrapping
 // [ErrUnavailable], and records nothing.
@@ -178,10 +198,10 @@ func (m *Mirror) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, u
 // the session is accepted without a Redis operation; when it is not, IsRevoked asks Redis, and
 // on failure returns false and an error wrapping [ErrUnavailable] (false then means
 // "unknown", not "allowed"). It is safe for concurrent use.
-func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
-	sessionUntil, sessionFound, cut, subjectFound := m.lookup(sid, sub)
+func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, started time.Time, version uint64) (bool, error) {
+	r := m.lookup(sid, sub)
 	var elapsed time.Duration // on the monotonic clock, since m.base
-	if sessionFound || subjectFound {
+	if r.session || r.version || r.subject {
 		var now time.Time
 		if m.store.cfg.clockSet {
 			now, elapsed = m.store.cfg.now(), time.Since(m.base)
@@ -190,8 +210,9 @@ func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.S
 			elapsed = now.Sub(m.base)
 		}
 		ms := now.UnixMilli()
-		if sessionFound && ms < sessionUntil ||
-			subjectFound && ms < cut.until && authTime.UnixMicro() < cut.cutoff {
+		if r.session && ms < r.sessionUntil ||
+			r.version && ms < r.versionCut.until && version < r.versionCut.min ||
+			r.subject && ms < r.subjectCut.until && started.UnixMicro() < r.subjectCut.cutoff {
 			// The mirror never holds a revocation that did not happen: refused, current or not.
 			return true, nil
 		}
@@ -202,16 +223,27 @@ func (m *Mirror) IsRevoked(ctx context.Context, sid token.SessionID, sub token.S
 		return false, nil
 	}
 	m.fallbacks.Add(1)
-	return m.store.IsRevoked(ctx, sid, sub, authTime)
+	return m.store.IsRevoked(ctx, sid, sub, started, version)
+}
+
+// found is what the mirror holds about one check.
+type found struct {
+	session, version, subject bool
+	sessionUntil              int64
+	versionCut                versionCut
+	subjectCut                subjectCut
 }
 
 // lookup returns the mirror's records for a session and its subject.
-func (m *Mirror) lookup(sid token.SessionID, sub token.Subject) (sessionUntil int64, sessionFound bool, cut subjectCut, subjectFound bool) {
+func (m *Mirror) lookup(sid token.SessionID, sub token.Subject) (r found) {
 	m.mu.RLock()
-	sessionUntil, sessionFound = m.sessions[sid]
+	r.sessionUntil, r.session = m.sessions[sid]
+	if len(m.versions) > 0 {
+		r.versionCut, r.version = m.versions[sid]
+	}
 	if len(m.subjects) == 0 {
 		m.mu.RUnlock()
-		return
+		return r
 	}
 	digest, known := m.digests[sub]
 	if !known {
@@ -219,9 +251,9 @@ func (m *Mirror) lookup(sid token.SessionID, sub token.Subject) (sessionUntil in
 		digest = m.remember(sub)
 		m.mu.RLock()
 	}
-	cut, subjectFound = m.subjects[digest]
+	r.subjectCut, r.subject = m.subjects[digest]
 	m.mu.RUnlock()
-	return
+	return r
 }
 
 // remember hashes a subject and keeps its digest, since hashing costs more than the rest of
@@ -241,7 +273,7 @@ func (m *Mirror) remember(sub token.Subject) [sha256.Size]byte {
 // MirrorStats describes a [Mirror] at one moment, for metrics and tests.
 type MirrorStats struct {
 	Current   bool   // IsRevoked answers from memory
-	Sessions  int    // session revocations held, expired ones not yet swept included
+	Sessions  int    // session revocations and version cut-offs held, expired ones not yet swept included
 	Subjects  int    // subject cut-offs held, likewise
 	Resyncs   uint64 // full reads of the journal, the first included
 	Repairs   uint64 // records written back to a journal that had lost them
@@ -252,7 +284,7 @@ type MirrorStats struct {
 // Stats returns the mirror's counters. It is safe for concurrent use.
 func (m *Mirror) Stats() MirrorStats {
 	m.mu.RLock()
-	sessions, subjects := len(m.sessions), len(m.subjects)
+	sessions, subjects := len(m.sessions)+len(m.versions), len(m.subjects)
 	m.mu.RUnlock()
 	return MirrorStats{
 		Current:   m.current(),

@@ -47,7 +47,7 @@ func TestMirrorCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		expectRefused(t, to, sid, sub, time.Now().Add(lag))
-		got, err := stores[1-i%2].IsRevoked(ctx, sid, sub, time.Now().Add(-time.Minute))
+		got, err := stores[1-i%2].IsRevoked(ctx, sid, sub, time.Now().Add(-time.Minute), 0)
 		if err != nil || !got {
 			t.Errorf("%s: Store.IsRevoked = %v, %v; want revoked", sid, got, err)
 		}

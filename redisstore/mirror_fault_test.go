@@ -69,7 +69,7 @@ func expectRefused(t *testing.T, m *redisstore.Mirror, sid token.SessionID, sub 
 	give := time.Now().Add(20 * time.Second)
 	for {
 		asked := time.Now()
-		revoked, err := m.IsRevoked(t.Context(), sid, sub, authTime)
+		revoked, err := m.IsRevoked(t.Context(), sid, sub, authTime, 0)
 		switch {
 		case revoked:
 			return
@@ -90,7 +90,7 @@ func expectFailClosed(t *testing.T, m *redisstore.Mirror, bound time.Time) {
 	give := time.Now().Add(20 * time.Second)
 	for {
 		asked := time.Now()
-		revoked, err := m.IsRevoked(t.Context(), "live-session", "live-user", time.Now())
+		revoked, err := m.IsRevoked(t.Context(), "live-session", "live-user", time.Now(), 0)
 		switch {
 		case errors.Is(err, redisstore.ErrUnavailable):
 			return
@@ -136,7 +136,7 @@ func revoke(t *testing.T, m *redisstore.Mirror, sid token.SessionID) time.Time {
 // timeout answers false, for waitFor to ask again.
 func storeRevoked(t *testing.T, s *redisstore.Store, sid token.SessionID) bool {
 	t.Helper()
-	got, err := s.IsRevoked(t.Context(), sid, "nobody", time.Now())
+	got, err := s.IsRevoked(t.Context(), sid, "nobody", time.Now(), 0)
 	if err != nil && !errors.Is(err, redisstore.ErrUnavailable) {
 		t.Fatalf("Store.IsRevoked(%q): %v", sid, err)
 	}
@@ -159,6 +159,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestMirrorRedisRestartedEmpty(t *testing.T) {
 	fs := newFaultSetup(t)
 	expectRefused(t, fs.a.mirror, "before", "", revoke(t, fs.b.mirror, "before").Add(lag))
+	if err := fs.b.mirror.RevokeBefore(t.Context(), "updated", 3, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.b.mirror.RevokeSubject(t.Context(), "everywhere", time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	oldVersion := func(m *redisstore.Mirror) bool {
+		got, err := m.IsRevoked(t.Context(), "updated", "", time.Now(), 2)
+		return err == nil && got
+	}
+	waitFor(t, "the version cut-off on A", func() bool { return oldVersion(fs.a.mirror) })
 
 	down := time.Now()
 	fs.srv.Stop()
@@ -169,6 +180,14 @@ func TestMirrorRedisRestartedEmpty(t *testing.T) {
 	expectRefused(t, fs.a.mirror, "after", "", revoke(t, fs.b.mirror, "after").Add(lag))
 	expectLive(t, fs.a.mirror)
 	waitFor(t, "the revocation Redis forgot written back", func() bool { return storeRevoked(t, fs.b.store, "before") })
+	waitFor(t, "the version and subject cut-offs written back", func() bool {
+		v, err1 := fs.b.store.IsRevoked(t.Context(), "updated", "", time.Now(), 2)
+		u, err2 := fs.b.store.IsRevoked(t.Context(), "other", "everywhere", time.Now().Add(-time.Minute), 0)
+		return err1 == nil && err2 == nil && v && u
+	})
+	if current, err := fs.a.mirror.IsRevoked(t.Context(), "updated", "", time.Now(), 3); !oldVersion(fs.a.mirror) || current || err != nil {
+		t.Errorf("A: the version cut-off no longer holds as it did (current version: %v, %v)", current, err)
+	}
 	if a, b := fs.a.mirror.Stats(), fs.b.mirror.Stats(); a.Repairs+b.Repairs == 0 || a.Resyncs < 2 {
 		t.Errorf("A %+v, B %+v: want a resync and a repair", a, b)
 	}

@@ -37,7 +37,7 @@ func waitSync(t testing.TB, m *redisstore.Mirror) {
 
 func mirrorRevoked(t *testing.T, m *redisstore.Mirror, sid token.SessionID, sub token.Subject, authTime time.Time) bool {
 	t.Helper()
-	got, err := m.IsRevoked(t.Context(), sid, sub, authTime)
+	got, err := m.IsRevoked(t.Context(), sid, sub, authTime, 0)
 	if err != nil {
 		t.Fatalf("IsRevoked(%q, %q): %v", sid, sub, err)
 	}

@@ -48,7 +48,7 @@ func TestMirrorPartition(t *testing.T) {
 	expectFailClosed(t, fs.a.mirror, stalled.Add(lag))
 	revoke(t, fs.b.mirror, "partitioned")
 	expectFailClosed(t, fs.a.mirror, stalled.Add(lag))
-	_, err := fs.a.mirror.IsRevoked(t.Context(), "partitioned", "", time.Now())
+	_, err := fs.a.mirror.IsRevoked(t.Context(), "partitioned", "", time.Now(), 0)
 	if !errors.Is(err, redisstore.ErrUnavailable) {
 		t.Errorf("revoked session during the partition: err %v, want ErrUnavailable", err)
 	}

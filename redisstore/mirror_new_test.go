@@ -64,7 +64,7 @@ func TestMirrorUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	revoked, err := m.IsRevoked(t.Context(), "sid", "sub", time.Now())
+	revoked, err := m.IsRevoked(t.Context(), "sid", "sub", time.Now(), 0)
 	if revoked || !errors.Is(err, redisstore.ErrUnavailable) {
 		t.Errorf("IsRevoked = %v, %v; want false and ErrUnavailable", revoked, err)
 	}

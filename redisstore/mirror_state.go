@@ -17,23 +17,37 @@ import (
 // IsRevoked.
 func (m *Mirror) apply(rec record) {
 	now := m.store.cfg.now().UnixMilli()
+	until := rec.until()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
 	case rec.kind == kindSession && len(rec.vals) == 1:
 		sid := token.SessionID(rec.id)
-		if old, ok := m.sessions[sid]; !ok || rec.vals[0] > old {
-			m.sessions[sid] = rec.vals[0]
+		if old, ok := m.sessions[sid]; !ok || until > old {
+			m.sessions[sid] = until
 		}
+	case rec.kind == kindVersion && len(rec.vals) == 2:
+		version, ok := rec.uint(0)
+		if !ok {
+			return
+		}
+		sid := token.SessionID(rec.id)
+		next := versionCut{min: version, until: until}
+		if old, ok := m.versions[sid]; ok && old.until > now {
+			next.min = max(next.min, old.min)
+			next.until = max(next.until, old.until)
+		}
+		m.versions[sid] = next
 	case rec.kind == kindSubject && len(rec.vals) == 2:
+		cutoff, ok := rec.int(0)
 		var digest [sha256.Size]byte
-		if len(rec.id) != 2*sha256.Size {
+		if !ok || len(rec.id) != 2*sha256.Size {
 			return
 		}
 		if _, err := hex.Decode(digest[:], []byte(rec.id)); err != nil {
 			return
 		}
-		next := subjectCut{cutoff: rec.vals[0], until: rec.vals[1]}
+		next := subjectCut{cutoff: cutoff, until: until}
 		if old, ok := m.subjects[digest]; ok && old.until > now {
 			next.cutoff = max(next.cutoff, old.cutoff)
 			next.until = max(next.until, old.until)
@@ -47,10 +61,16 @@ func (m *Mirror) records() map[string]record {
 	now := m.store.cfg.now().UnixMilli()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make(map[string]record, len(m.sessions)+len(m.subjects))
+	out := make(map[string]record, len(m.sessions)+len(m.versions)+len(m.subjects))
 	for sid, until := range m.sessions {
 		if until > now {
 			rec := sessionRecord(string(sid), until)
+			out[rec.field()] = rec
+		}
+	}
+	for sid, cut := range m.versions {
+		if cut.until > now {
+			rec := versionRecord(string(sid), cut.min, cut.until)
 			out[rec.field()] = rec
 		}
 	}
@@ -73,6 +93,11 @@ func (m *Mirror) sweep() {
 			delete(m.sessions, sid)
 		}
 	}
+	for sid, cut := range m.versions {
+		if cut.until <= now {
+			delete(m.versions, sid)
+		}
+	}
 	for digest, cut := range m.subjects {
 		if cut.until <= now {
 			delete(m.subjects, digest)
@@ -87,7 +112,7 @@ func covers(have *record, want record, now int64) bool {
 		return false
 	}
 	for i, v := range want.vals {
-		if have.vals[i] < v {
+		if compareDecimal(have.vals[i], v) < 0 {
 			return false
 		}
 	}

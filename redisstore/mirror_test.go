@@ -59,17 +59,25 @@ func TestMirrorMatchesMemory(t *testing.T) {
 					mem.RevokeSubject(ctx, who, cutoff, until)
 				case op < 5:
 					clk.Add(minutes(0, 15))
+				case op < 6:
+					id, version, until := sid(), uint64(rng.IntN(4)), now.Add(minutes(-10, 40))
+					if err := a.RevokeBefore(ctx, id, version, until); err != nil {
+						t.Fatal(err)
+					}
+					mem.RevokeBefore(ctx, id, version, until)
 				default:
-					id, who := sid(), sub()
+					id, who, version := sid(), sub(), uint64(rng.IntN(5))
 					authTime := now.Add(-minutes(0, 29) - millis(60_000))
-					want, _ := mem.IsRevoked(ctx, id, who, authTime)
-					if got := mirrorRevoked(t, a, id, who, authTime); got != want {
-						t.Fatalf("step %d: A: IsRevoked(%s, %s, %v) = %v, memory says %v", i, id, who, authTime, got, want)
+					want, _ := mem.IsRevoked(ctx, id, who, authTime, version)
+					check := func(name string, m *redisstore.Mirror) {
+						got, err := m.IsRevoked(ctx, id, who, authTime, version)
+						if err != nil || got != want {
+							t.Fatalf("step %d: %s: IsRevoked(%s, %s, %v, %d) = %v, %v; memory says %v", i, name, id, who, authTime, version, got, err, want)
+						}
 					}
+					check("A", a)
 					waitSeq(t, b, journalSeq(t, clientA, prefix))
-					if got := mirrorRevoked(t, b, id, who, authTime); got != want {
-						t.Fatalf("step %d: B: IsRevoked(%s, %s, %v) = %v, memory says %v", i, id, who, authTime, got, want)
-					}
+					check("B", b)
 					checks++
 					if want {
 						revoked++
@@ -178,7 +186,7 @@ func TestMirrorPropagation(t *testing.T) {
 		authTime := done.Add(-time.Minute)
 		for {
 			asked := time.Now()
-			revoked, err := to.IsRevoked(ctx, sid, sub, authTime)
+			revoked, err := to.IsRevoked(ctx, sid, sub, authTime, 0)
 			if err != nil || revoked {
 				latencies = append(latencies, asked.Sub(done))
 				fromStart = append(fromStart, asked.Sub(start))

@@ -31,7 +31,7 @@ func revocationStore(t *testing.T) (*redisstore.Store, *clock, *redis.Client, st
 
 func isRevoked(t *testing.T, s *redisstore.Store, sid token.SessionID, sub token.Subject, authTime time.Time) bool {
 	t.Helper()
-	got, err := s.IsRevoked(t.Context(), sid, sub, authTime)
+	got, err := s.IsRevoked(t.Context(), sid, sub, authTime, 0)
 	if err != nil {
 		t.Fatalf("IsRevoked(%q, %q): %v", sid, sub, err)
 	}
@@ -307,7 +307,7 @@ func TestUnreadableRecords(t *testing.T) {
 			if err := tc.write(client, prefix+"sid:sid-1", prefix+"sub:"+hex.EncodeToString(sum[:])); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.IsRevoked(ctx, "sid-1", "alice", t0.Add(-time.Minute))
+			got, err := s.IsRevoked(ctx, "sid-1", "alice", t0.Add(-time.Minute), 0)
 			if !errors.Is(err, redisstore.ErrUnavailable) {
 				t.Errorf("IsRevoked = %v, %v; want an error wrapping ErrUnavailable", got, err)
 			}

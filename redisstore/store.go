@@ -11,9 +11,11 @@ import (
 	"github.com/keycard-go/keycard/middleware"
 )
 
-// Store keeps keycard's revocations and login-throttle counts in Redis, so that every instance
-// of an application sees every logout and counts every login attempt. It implements
-// [middleware.RevocationStore] and [middleware.Limiter].
+// Store keeps keycard's revocations, login-throttle counts and single-use markers in Redis, so
+// that every instance of an application sees every logout, counts every login attempt and
+// refuses a one-time code or pending login used on another. It implements
+// [middleware.RevocationStore], [middleware.Limiter] and [middleware.OnceStore];
+// [Store.Registry] is its [middleware.SessionRegistry], the list of each user's sessions.
 //
 // Its zero value is not usable; create one with [New]. A Store is immutable after New and safe
 // for concurrent use; so is the go-redis client it wraps. The Store does not own the client:
@@ -29,12 +31,14 @@ type Store struct {
 	revokeSubject *redis.Script
 	hit           *redis.Script
 	reset         *redis.Script
+	once          *redis.Script
 	journalWrite  *redis.Script
 }
 
 var (
 	_ middleware.RevocationStore = (*Store)(nil)
 	_ middleware.Limiter         = (*Store)(nil)
+	_ middleware.OnceStore       = (*Store)(nil)
 )
 
 // New returns a Store that keeps its records in Redis through client: a *[redis.Client] for a
@@ -70,6 +74,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		revokeSubject: redis.NewScript(revokeSubjectScript),
 		hit:           redis.NewScript(hitScript),
 		reset:         redis.NewScript(resetScript),
+		once:          redis.NewScript(onceScript),
 		journalWrite:  redis.NewScript(journalScript),
 	}, nil
 }

@@ -26,7 +26,7 @@ type payloadInfo struct {
 }
 
 // isRegisteredName reports whether a JSON name is reserved: the claims this
-// package writes, the other RFC 7519 registered claims, and claims that other
+// package writes (sst, rem and sver are its own), the other RFC 7519 registered claims, and claims that other
 // JOSE consumers give a security meaning (OpenID Connect's nonce, azp, acr,
 // amr and hash claims; RFC 7800's cnf key binding; RFC 8693's act and
 // may_act delegation).
@@ -37,7 +37,7 @@ type payloadInfo struct {
 // as "sub".
 func isRegisteredName(name string) bool {
 	reserved := [...]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
-		"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
+		"sst", "rem", "sver", "nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
 	for _, r := range reserved {
 		if strings.EqualFold(name, r) {
 			return true

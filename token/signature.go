@@ -22,10 +22,10 @@ import (
 //   - RSASSA-PSS is randomized, but only the private key can make another signature;
 //   - Ed25519 requires S < L and compares R's encoding byte for byte (crypto/ed25519);
 //   - ECDSA is the exception: (r, s) and (r, n-s) both verify. We write only the low one,
-//     s <= n/2, and refuse the high one, as Bitcoin (BIP 62/146) and Ethereum do. Go, jwx and
-//     RFC 7518 accept both, so a token signed elsewhere with a high s fails here once; keycard
-//     itself never wrote one since this rule (tokens issued before it are high-S half the
-//     time and are refused: their sessions need a new login).
+//     s <= n/2, and refuse the high one, as Bitcoin (BIP 146) and Ethereum (EIP-2) do. Go,
+//     jwx and RFC 7518 accept both, so a signer other than keycard may write a high s, which
+//     is refused here; so are tokens keycard issued before this rule, half of them (those
+//     sessions sign in again).
 //
 // TestAttackSecondEncodings, TestAttackECDSAHighS, TestAttackEdDSANonCanonicalS and
 // TestAttackRSASignatureEncodings forge each of these.

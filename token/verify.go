@@ -28,7 +28,7 @@ import (
 //     Issue writes ([ErrSignature]; see signature.go);
 //   - whose payload is a JSON object with non-empty sub, jti and sid and
 //     NumericDate exp, iat and auth_time ([ErrInvalidClaims]); exp in the
-//     future ([ErrExpired]); nbf, iat and auth_time not in the future
+//     future ([ErrExpired]); nbf, iat, auth_time and sst not in the future
 //     ([ErrNotYetValid]), all with the leeway of [WithLeeway]; iss and aud as
 //     configured ([ErrIssuer], [ErrAudience]); and a payload T that passes
 //     its Validate method, if any ([ErrInvalidClaims]).
@@ -216,6 +216,8 @@ func (c *Codec[T]) decodeClaims(payload []byte) (*Claims[T], error) {
 		return nil, fmt.Errorf("%w: issued in the future (iat %s)", ErrNotYetValid, w.Iat.t.Format(time.RFC3339))
 	case late.Before(w.AuthTime.t):
 		return nil, fmt.Errorf("%w: auth_time in the future", ErrNotYetValid)
+	case w.Sst.set && late.Before(w.Sst.t):
+		return nil, fmt.Errorf("%w: sst in the future", ErrNotYetValid)
 	}
 
 	if c.opts.issuer != "" && w.Iss != c.opts.issuer {
@@ -244,6 +246,13 @@ func (c *Codec[T]) decodeClaims(payload []byte) (*Claims[T], error) {
 	cl.NotBefore = w.Nbf.t
 	cl.Expiry = w.Exp.t
 	cl.AuthTime = w.AuthTime.t
+	cl.SessionStart = w.AuthTime.t // tokens from before sst existed: the login began the session
+	if w.Sst.set {
+		cl.SessionStart = w.Sst.t
+	}
+	cl.AMR = w.Amr
+	cl.Remember = w.Rem
+	cl.Version = w.Sver
 	return cl, nil
 }
 

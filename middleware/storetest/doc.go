@@ -4,9 +4,15 @@
 //
 //   - [TestRevocationStore] checks a [middleware.RevocationStore], also behind
 //     [middleware.Sessions]: a logged-out token stays refused until it has expired, the
-//     verifier's leeway included.
+//     verifier's leeway included, and a session's version cut-off refuses its older tokens.
 //   - [TestLimiter] checks a [middleware.Limiter]: both limits, refusals that count nowhere,
 //     Reset, atomicity, and that a flood never frees a live window.
+//   - [TestSessionRegistry] checks a [middleware.SessionRegistry]: entries as saved, ordered,
+//     apart per subject, expiring, bounded, known devices, and two [middleware.Sessions]
+//     sharing one list.
+//   - [TestOnceStore] checks a [middleware.OnceStore]: one first use per key, markers kept
+//     exactly until their until and forgotten after, opaque keys, invalid markers refused,
+//     exactly one first among parallel uses.
 //
 // The keycard middleware runs them on its memory stores and the redisstore module on Redis, so
 // that two implementations cannot drift apart; a store of your own should run them too.

@@ -22,8 +22,13 @@ import (
 // cut-off revokes the sessions that began before it, compared in whole microseconds, until its
 // until; of two cut-offs and of two untils for one subject the later wins, independently and in
 // either order; sessions, subjects and odd strings are kept apart; concurrent use is safe and
-// reads its own writes; and behind [middleware.Sessions], a logout and a "log out everywhere"
-// hold until the tokens they ended have expired, the verifier's leeway included.
+// reads its own writes; behind [middleware.Sessions], a logout and a "log out everywhere"
+// hold until the tokens they ended have expired, the verifier's leeway included; and a
+// session's version cut-off (RevokeBefore), which [middleware.Sessions.Update] and
+// re-authentication rely on: versions below it are revoked and the others not, until its until;
+// of two cut-offs the higher version and the later until win, in either order; an expired one
+// counts as absent; it is per session and leaves the other records as they are; the largest
+// versions compare exactly; concurrent cut-offs keep the highest.
 func TestRevocationStore(t *testing.T, newStore func(t *testing.T, clock *Clock) middleware.RevocationStore) {
 	t.Helper()
 	for _, tc := range []struct {
@@ -41,6 +46,12 @@ func TestRevocationStore(t *testing.T, newStore func(t *testing.T, clock *Clock)
 		{"concurrent use", revocationConcurrent},
 		{"Sessions: a logout holds until the token has expired", logoutHolds},
 		{"Sessions: log out everywhere holds until the tokens have expired", endAllHolds},
+		{"RevokeBefore: versions below the cut-off, until until", versionsBelow},
+		{"RevokeBefore: the higher version and the later until win", versionsLaterWins},
+		{"RevokeBefore: an expired cut-off counts as absent", versionsExpired},
+		{"RevokeBefore: per session, beside the other records", versionsApart},
+		{"RevokeBefore: large versions", versionsLarge},
+		{"RevokeBefore: concurrent cut-offs", versionsConcurrent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := NewClock(start())
@@ -51,7 +62,7 @@ func TestRevocationStore(t *testing.T, newStore func(t *testing.T, clock *Clock)
 
 func isRevoked(t *testing.T, s middleware.RevocationStore, sid token.SessionID, sub token.Subject, authTime time.Time) bool {
 	t.Helper()
-	got, err := s.IsRevoked(t.Context(), sid, sub, authTime)
+	got, err := s.IsRevoked(t.Context(), sid, sub, authTime, 0)
 	if err != nil {
 		t.Fatalf("IsRevoked(%q, %q, %v): %v", sid, sub, authTime, err)
 	}
@@ -244,7 +255,7 @@ func revocationConcurrent(t *testing.T, s middleware.RevocationStore, clock *Clo
 					t.Error(err)
 					return
 				}
-				got, err := s.IsRevoked(ctx, sid, "nobody", now)
+				got, err := s.IsRevoked(ctx, sid, "nobody", now, 0)
 				if err != nil || !got {
 					t.Errorf("IsRevoked(%q) right after Revoke = %v, %v; want true", sid, got, err)
 					return

@@ -53,4 +53,3 @@ func TestRedisCommands(t *testing.T) {
 		})
 	}
 }
-
