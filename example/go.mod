@@ -5,8 +5,8 @@ go 1.26.0
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
-	github.com/keycard-go/keycard v0.0.0
-	github.com/keycard-go/keycard/redisstore v0.0.0
+	github.com/keycard-go/keycard v0.1.0
+	github.com/keycard-go/keycard/redisstore v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/zerolog v1.35.1
 )
@@ -33,7 +33,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 )
 
-replace (
-	github.com/keycard-go/keycard => ../
-	github.com/keycard-go/keycard/redisstore => ../redisstore
-)
