@@ -16,8 +16,10 @@ import (
 	"github.com/rs/zerolog/hlog"
 
 	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/oidc"
 	"github.com/keycard-go/keycard/password"
 	"github.com/keycard-go/keycard/token"
+	"github.com/keycard-go/keycard/totp"
 )
 
 //go:embed web
@@ -29,9 +31,16 @@ type appConfig struct {
 	key            *token.Key                 // the HS256 signing key; required
 	logger         zerolog.Logger             // zero value: silent
 	revocation     middleware.RevocationStore // nil: in memory (middleware.NewMemoryRevocation)
+	registry       middleware.SessionRegistry // nil: in memory (middleware.NewMemoryRegistry)
 	limiter        middleware.Limiter         // nil: the middleware's in-memory default
 	insecureCookie bool                       // drop Secure from the cookie (middleware.WithInsecureCookie)
 	hashCost       int                        // bcrypt cost; 0 means password.DefaultCost
+	clock          func() time.Time           // nil: time.Now; tests move time with it
+	once           middleware.OnceStore       // nil: in memory (middleware.NewMemoryOnce)
+	totpStore      totp.Store                 // nil: in memory, secrets encrypted (newTwoFactorStore)
+	passkeyOrigin  string                     // the origin passkeys work on (see passkeys.go); "" turns them off
+	baseURL        string                     // the public URL, for OpenID Connect callbacks
+	providers      []*oidc.Provider           // "Sign in with ..." (oidc.go); none: passwords only
 }
 
 // app holds the example's handlers and what they share.
@@ -42,6 +51,12 @@ type app struct {
 	login     *template.Template
 	dashboard *template.Template
 	css       []byte
+	users     *userStore
+	pages     sessionPages // sessions.go
+	twoFactor *twoFactor
+	signin    *oidc.Login[Profile] // nil without providers
+	// formAction lists the origins forms may lead to besides 'self': the providers' (logout).
+	formAction []string
 }
 
 // newApp builds the example's HTTP handler: the user store with the demo account, the token
@@ -73,19 +88,23 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	codec, err := token.New[Profile](keys)
+	if cfg.clock == nil {
+		cfg.clock = time.Now
+	}
+	codec, err := token.New[Profile](keys, token.WithClock(cfg.clock))
 	if err != nil {
 		return nil, err
 	}
 
-	a := &app{cookie: middleware.DefaultCookieName, flags: "HttpOnly · Secure · SameSite=Lax"}
+	a := &app{cookie: middleware.DefaultCookieName, flags: "HttpOnly · Secure · SameSite=Lax", users: users}
 	if cfg.insecureCookie {
 		a.cookie, a.flags = "session", "HttpOnly · SameSite=Lax · NOT Secure (-insecure-cookie)"
 	}
-	if a.login, err = parsePage("login.html"); err != nil {
+	passkeys := cfg.passkeyOrigin != ""
+	if a.login, err = parsePasskeyPage(passkeys, "login.html"); err != nil {
 		return nil, err
 	}
-	if a.dashboard, err = parsePage("dashboard.html"); err != nil {
+	if a.dashboard, err = parsePasskeyPage(passkeys, "dashboard.html", "twofactor_card.html"); err != nil {
 		return nil, err
 	}
 	if a.css, err = webFS.ReadFile("web/style.css"); err != nil {
@@ -94,11 +113,16 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 
 	revocation := cfg.revocation
 	if revocation == nil {
-		revocation = middleware.NewMemoryRevocation(nil)
+		revocation = middleware.NewMemoryRevocation(cfg.clock)
+	}
+	registry := cfg.registry
+	if registry == nil {
+		registry = middleware.NewMemoryRegistry(cfg.clock)
 	}
 	opts := []middleware.Option{
 		middleware.WithLogger(cfg.logger),
 		middleware.WithRevocation(revocation), // logout really ends the session
+		middleware.WithRegistry(registry),     // the "where you are signed in" list
 		middleware.WithLoginForm(a.loginFailed),
 	}
 	if cfg.limiter != nil {
@@ -107,7 +131,22 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	if cfg.insecureCookie {
 		opts = append(opts, middleware.WithInsecureCookie())
 	}
+	// Two-factor authentication (twofactor.go): a correct password for an account with TOTP
+	// on gives a pending login, and /login/2fa asks for the code.
+	totpStore := cfg.totpStore
+	if totpStore == nil {
+		if totpStore, err = newTwoFactorStore(); err != nil {
+			return nil, err
+		}
+	}
+	opts = append(opts, middleware.WithSecondFactor("/login/2fa", totp.Required(totpStore)))
+	if cfg.once != nil {
+		opts = append(opts, middleware.WithOnceStore(cfg.once))
+	}
 	if a.sessions, err = middleware.New(codec, opts...); err != nil {
+		return nil, err
+	}
+	if a.twoFactor, err = newTwoFactor(a.sessions, totpStore, users, cfg.limiter); err != nil {
 		return nil, err
 	}
 
@@ -119,14 +158,33 @@ func newApp(ctx context.Context, cfg appConfig) (http.Handler, error) {
 	mux.Handle("GET /{$}", a.sessions.RequireSession(http.HandlerFunc(a.dashboardPage)))
 	mux.Handle("GET /api/me", a.sessions.RequireSession(http.HandlerFunc(a.me)))
 	mux.HandleFunc("GET /style.css", a.stylesheet)
+	a.twoFactor.routes(mux)
+	if err := a.routeSessions(mux); err != nil {
+		return nil, err
+	}
+	if passkeys {
+		pk, err := newPasskeys(a.sessions, users, cfg.passkeyOrigin, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := mountPasskeys(mux, pk); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.setupOIDC(cfg, mux, users); err != nil {
+		return nil, err
+	}
 
-	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux))), nil
+	return hlog.NewHandler(cfg.logger)(accessLog(securityHeaders(mux, formActions(a.formAction)))), nil
 }
 
-// parsePage parses a page template together with the shared layout.
-func parsePage(name string) (*template.Template, error) {
-	return template.New("layout.html").Funcs(template.FuncMap{"initials": initials}).
-		ParseFS(webFS, "web/layout.html", "web/"+name)
+// parsePage parses a page template together with the shared layout and the partials it uses.
+func parsePage(name string, partials ...string) (*template.Template, error) {
+	files := []string{"web/layout.html", "web/" + name}
+	for _, p := range partials {
+		files = append(files, "web/"+p)
+	}
+	return template.New("layout.html").Funcs(template.FuncMap{"initials": initials}).ParseFS(webFS, files...)
 }
 
 // loginView is what login.html shows.
@@ -135,18 +193,27 @@ type loginView struct {
 	Next         string // where to go after login; already checked with middleware.SafeNext
 	Email        string // to fill the field again after a failure
 	Error        string // the generic failure message, or empty
+	Reauth       bool   // a page needs a more recent sign-in (RequireRecentAuth sent reason=reauth)
 	DemoEmail    string
 	DemoPassword string
+	Providers    []oidc.ProviderLink // "Sign in with ..." links
 }
 
-// loginPage serves GET /login. A user who is signed in already goes straight on.
+// loginPage serves GET /login. A user who is signed in already goes straight on, unless a page
+// asked for a more recent sign-in (reason=reauth): then the form asks for the password again.
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := middleware.SafeNext(r.URL.Query().Get("next"))
-	if _, ok := middleware.ClaimsFrom[Profile](r.Context()); ok {
+	claims, ok := middleware.ClaimsFrom[Profile](r.Context())
+	reauth := r.URL.Query().Get("reason") == "reauth"
+	if ok && !reauth {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	a.renderLogin(w, r, http.StatusOK, loginView{Next: next})
+	v := loginView{Next: next, Reauth: reauth && ok}
+	if v.Reauth {
+		v.Email = claims.Payload.Email
+	}
+	a.renderLogin(w, r, http.StatusOK, v)
 }
 
 // loginFailed renders the login page again after a failed form login (middleware.WithLoginForm),
@@ -157,6 +224,9 @@ func (a *app) loginFailed(w http.ResponseWriter, r *http.Request, f middleware.L
 
 func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
 	v.Title, v.DemoEmail, v.DemoPassword = "Sign in", demoEmail, demoPassword
+	if a.signin != nil {
+		v.Providers = a.signin.Providers(v.Next, r.URL.Query().Get("reason") == "reauth")
+	}
 	render(w, r, a.login, status, v)
 }
 
@@ -169,6 +239,7 @@ type dashboardView struct {
 	Profile     Profile
 	SignedIn    time.Time
 	ExpiresAt   time.Time
+	TwoFactor   twoFactorStatus
 }
 
 // dashboardPage serves GET /, behind RequireSession.
@@ -186,6 +257,7 @@ func (a *app) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		Profile:     claims.Payload,
 		SignedIn:    claims.AuthTime.UTC(),
 		ExpiresAt:   claims.Expiry.UTC(),
+		TwoFactor:   a.twoFactor.status(r.Context(), claims),
 	})
 }
 
@@ -242,15 +314,14 @@ func render(w http.ResponseWriter, r *http.Request, t *template.Template, status
 	_, _ = buf.WriteTo(w)
 }
 
-// securityHeaders sets the headers every response should carry. The pages run no scripts of
-// their own and load only same-origin styles and images, so the content security policy can be
-// strict; connect-src 'self' lets a page's fetch reach the application's own API (/api/me) and
-// nothing else.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every response should carry. The pages use only
+// same-origin scripts (the passkey script) and stylesheets, no inline code, so the content
+// security policy can be strict. formAction is the CSP form-action list.
+func securityHeaders(next http.Handler, formAction string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "+
-			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "+
+			"form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")

@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,7 +140,8 @@ func newBrowserClient(t *testing.T, srv *httptest.Server) *browserClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := srv.Client()
+	c := new(http.Client)
+	*c = *srv.Client() // a copy: srv.Client returns the same client every time, jar included
 	c.Jar = jar
 	c.Timeout = 30 * time.Second
 	return &browserClient{t: t, srv: srv, c: c}
@@ -324,6 +326,22 @@ func TestInitials(t *testing.T) {
 	for in, want := range map[string]string{"Demo User": "DU", "ada": "A", "Émile Zola Jr": "ÉZ", "  ": "?"} {
 		if got := initials(in); got != want {
 			t.Errorf("initials(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLoginEmailCaseInsensitive: people type their address with capitals; the demo account is
+// found however the address is cased or padded.
+func TestLoginEmailCaseInsensitive(t *testing.T) {
+	h := testApp(t, testConfig(t))
+	for _, email := range []string{"demo@example.com", "Demo@Example.COM", "  DEMO@EXAMPLE.COM "} {
+		body := `{"email":` + strconv.Quote(email) + `,"password":"` + demoPassword + `"}`
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Errorf("login as %q: got %d %s, want 200", email, rec.Code, rec.Body)
 		}
 	}
 }

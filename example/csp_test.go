@@ -22,9 +22,10 @@ func policy(header string) map[string][]string {
 	return p
 }
 
-// TestContentSecurityPolicy checks the policy of every kind of page: nothing loads but the
-// application's own styles and images, no script runs but the browser's, and fetch may reach
-// the application's own origin (for /api/me) and no other.
+// TestContentSecurityPolicy checks the policy of every kind of response: nothing loads but the
+// application's own scripts (the passkey script), styles and images, nothing inline, forms post
+// to the application (and, with single sign-on, the identity provider), and fetch may reach the
+// application's own origin (for /api/me) and no other.
 func TestContentSecurityPolicy(t *testing.T) {
 	h := testApp(t, testConfig(t))
 	for _, path := range []string{"/login", "/", "/api/me", "/style.css", "/nope"} {
@@ -35,9 +36,10 @@ func TestContentSecurityPolicy(t *testing.T) {
 			p := policy(header)
 			for directive, want := range map[string][]string{
 				"default-src":     {"'none'"},
+				"script-src":      {"'self'"},
 				"connect-src":     {"'self'"},
 				"style-src":       {"'self'"},
-				"form-action":     {"'self'"},
+				"img-src":         {"'self'"},
 				"frame-ancestors": {"'none'"},
 				"base-uri":        {"'none'"},
 			} {
@@ -45,8 +47,11 @@ func TestContentSecurityPolicy(t *testing.T) {
 					t.Errorf("%s: got %q, want %q (policy %q)", directive, got, want, header)
 				}
 			}
-			if _, ok := p["script-src"]; ok || strings.Contains(header, "unsafe-") {
-				t.Errorf("policy %q allows scripts; want default-src 'none' to cover them", header)
+			if fa := p["form-action"]; len(fa) == 0 || fa[0] != "'self'" {
+				t.Errorf("form-action: got %q, want 'self' first", fa)
+			}
+			if strings.Contains(header, "unsafe-") || strings.Contains(header, "*") {
+				t.Errorf("policy %q allows inline code or any origin", header)
 			}
 		})
 	}

@@ -2,17 +2,23 @@
 // protected dashboard, a JSON endpoint and logout.
 //
 //	go run ./example                       # http://localhost:8080, demo@example.com / demo-password
+//	go run ./example -demo-idp             # and "Sign in with Demo IdP", an OpenID provider in process
 //	SESSION_SECRET=$(openssl rand -base64 32) go run ./example -addr localhost:9000
+//	go run ./example -oidc-issuer https://accounts.google.com -oidc-client-id ID  # OIDC_CLIENT_SECRET=...
 //
 // Environment:
 //
 //	SESSION_SECRET  the HS256 signing key, used as is; at least 32 bytes. Without it a random
 //	                key is made at start-up, and sessions do not survive a restart.
-//	REDIS_URL       redis://[user:password@]host:port/db: keep revocations and login
-//	                throttling in Redis, shared by every instance, instead of in memory.
+//	REDIS_URL       redis://[user:password@]host:port/db: keep revocations, login
+//	                throttling and the session list in Redis, shared by every instance,
+//	                instead of in memory.
+//	OIDC_CLIENT_SECRET  the client secret of -oidc-issuer, when -oidc-client-secret is not given
+//	                (a secret on the command line shows in the process list).
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -30,6 +36,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/keycard-go/keycard/oidc"
 	"github.com/keycard-go/keycard/token"
 )
 
@@ -64,8 +71,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	addr := fs.String("addr", "localhost:8080", "`host:port` to listen on")
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this certificate `file` (PEM; needs -tls-key)")
 	keyFile := fs.String("tls-key", "", "private key `file` (PEM) for -tls-cert")
+	pkOrigin := fs.String("passkey-origin", "",
+		"the `origin` browsers open, for passkeys (default: http(s)://<-addr> when its host is a name such as localhost)")
 	insecureCookie := fs.Bool("insecure-cookie", false,
 		"send the session cookie over plain HTTP on a non-loopback address (DANGEROUS: anyone on the network can steal sessions)")
+	oidcIssuer := fs.String("oidc-issuer", "", "add \"Sign in with ...\" through the OpenID provider at this issuer `URL`")
+	oidcClientID := fs.String("oidc-client-id", "", "the example's client `ID` at -oidc-issuer")
+	oidcSecret := fs.String("oidc-client-secret", "", "the client `secret` at -oidc-issuer (or OIDC_CLIENT_SECRET)")
+	demoIdPFlag := fs.Bool("demo-idp", false, "start a demo OpenID provider in this process and add \"Sign in with Demo IdP\"")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -104,21 +117,50 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"or pass -insecure-cookie on a network you trust", *addr)
 	}
 
-	cfg := appConfig{key: key, logger: logger, insecureCookie: *insecureCookie}
+	cfg := appConfig{key: key, logger: logger, insecureCookie: *insecureCookie, passkeyOrigin: *pkOrigin}
+	if cfg.passkeyOrigin == "" {
+		cfg.passkeyOrigin = passkeyOrigin(*addr, tlsConfig != nil)
+	}
+	var providers []*oidc.Provider
+	if *oidcIssuer != "" {
+		p, err := ssoProvider(*oidcIssuer, *oidcClientID, cmp.Or(*oidcSecret, getenv("OIDC_CLIENT_SECRET")))
+		if err != nil {
+			return err
+		}
+		providers = append(providers, p)
+	}
+
 	if url := getenv("REDIS_URL"); url != "" {
 		store, closeRedis, err := openRedis(ctx, url, logger)
 		if err != nil {
 			return err
 		}
 		defer closeRedis()
-		cfg.revocation, cfg.limiter = store, store
+		cfg.revocation, cfg.limiter, cfg.registry = store, store, store.Registry()
+		cfg.once = store
 	}
-	handler, err := newApp(ctx, cfg)
+	// Listen before building the application: OpenID Connect callbacks need the bound port.
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", *addr)
+	defer ln.Close() // when newApp fails; Serve closes it otherwise
+	cfg.baseURL = publicURL(*addr, ln.Addr(), tlsConfig != nil)
+	if *demoIdPFlag {
+		idp, err := startDemoIdP(cfg.baseURL)
+		if err != nil {
+			return err
+		}
+		defer idp.close()
+		p, err := idp.provider()
+		if err != nil {
+			return err
+		}
+		providers = append(providers, p)
+		logger.Info().Str("issuer", p.Issuer()).Msg("demo OpenID provider: any e-mail address signs in there; " + demoEmail + " is the demo account")
+	}
+	cfg.providers = providers
+	handler, err := newApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -136,7 +178,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if ephemeral {
 		logger.Warn().Msg("SESSION_SECRET is not set: using a random key, so sessions will not survive a restart")
 	}
-	logger.Info().Str("url", publicURL(*addr, ln.Addr(), tlsConfig != nil)).Msg("listening")
+	logger.Info().Str("url", cfg.baseURL).Msg("listening")
 	logger.Info().Str("email", demoEmail).Str("password", demoPassword).Msg("demo account")
 
 	errc := make(chan error, 1)

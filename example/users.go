@@ -24,6 +24,7 @@ const (
 type Profile struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
+	IdP   string `json:"idp,omitempty"` // the identity provider signed in with (oidc.go), if any
 }
 
 // user is one row of the user table.

@@ -121,6 +121,15 @@ func TestAttackThrottleVariants(t *testing.T) {
 			{"s\u200bam@example.com", "192.0.2.1:5"}, // zero width space
 			{"sa\u0301m@example.com", "192.0.2.1:6"}, // combining acute accent
 		}},
+		{"spellings that only upper-casing merges", [][2]string{
+			// An application that normalises with strings.ToUpper reads all of these as
+			// "ALICE.SMITH@EXAMPLE.COM"; each dotless i (U+0131) used to double the allowance.
+			{"alice.smith@example.com", "192.0.2.1:1"},
+			{"alıce.smith@example.com", "192.0.2.1:2"},
+			{"alice.smıth@example.com", "192.0.2.1:3"},
+			{"alıce.smıth@example.com", "192.0.2.1:4"},
+			{"ALİCE.SMITH@EXAMPLE.COM", "192.0.2.1:5"}, // U+0130, lower-cases to "i"
+		}},
 		{"addresses of one IPv6 /64", [][2]string{
 			{"sam@example.com", "[2001:db8:0:1::1]:443"},
 			{"sam@example.com", "[2001:db8:0:1::2]:443"},
@@ -1083,8 +1092,8 @@ func TestAttackSessionFixation(t *testing.T) {
 // noLimit is a Limiter that never throttles, for the login benchmarks.
 type noLimit struct{}
 
-func (noLimit) Hit(context.Context, string) (time.Duration, error) { return 0, nil }
-func (noLimit) Reset(context.Context, string) error                { return nil }
+func (noLimit) Hit(context.Context, middleware.ThrottleKey) (time.Duration, error) { return 0, nil }
+func (noLimit) Reset(context.Context, middleware.ThrottleKey) error                { return nil }
 
 // benchmarkLogin measures one failed form login through the HTTP handler with bcrypt
 // (passwordAuth). Compare BenchmarkLoginUnknownUser with BenchmarkLoginWrongPassword: their

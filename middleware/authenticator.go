@@ -13,8 +13,8 @@ import (
 // application's user lookup and password check, typically built with [PasswordAuthenticator].
 //
 // It returns an error matching [ErrBadCredentials] for an unknown account and a wrong password
-// alike, after spending comparable time on both (see [password.Hasher.VerifyDummy]); the login
-// handler answers both with the same 401. Any other error is an internal failure (500), except
+// alike, after spending the same time on both (see [PasswordAuthenticator]); the login handler
+// answers both with the same 401. Any other error is an internal failure (500), except
 // [password.ErrBusy] and context errors, which are answered 503.
 type Authenticator[T any] func(ctx context.Context, identifier string, password []byte) (token.Subject, T, error)
 
@@ -35,9 +35,17 @@ type Account[T any] struct {
 
 // PasswordAuthenticator returns an [Authenticator] that finds the account with find and checks
 // the password against its bcrypt hash with h. find returns [ErrNoAccount] when no account has
-// the identifier; the authenticator then spends one dummy comparison, so an unknown e-mail
-// address costs the same time as a wrong password and login timing does not reveal who has an
-// account. Passwords longer than bcrypt reads are refused before the lookup, in equal time.
+// the identifier; the authenticator then spends one dummy comparison
+// ([password.Hasher.VerifyDummy]). h pads every failed comparison, in wall time, to what one
+// two costs above its own takes ([password.WithTimingHeadroom]), so an unknown e-mail address,
+// a wrong password, and a wrong password for an account whose stored hash has an older or
+// higher cost all take the same time, and login timing does not reveal who has an account.
+// What find itself takes (a database query that misses or hits) is the application's to even
+// out. Passwords longer than bcrypt reads are refused before the lookup, in equal time.
+//
+// A stored hash h cannot read ([password.ErrMalformedHash], [password.ErrCostTooHigh]) is an
+// internal failure (the login handler answers 500 and logs it), never a wrong password; h's
+// [password.ErrBusy] is passed on (503).
 func PasswordAuthenticator[T any](h *password.Hasher, find func(ctx context.Context, identifier string) (Account[T], error)) Authenticator[T] {
 	return func(ctx context.Context, identifier string, pw []byte) (token.Subject, T, error) {
 		var zero T

@@ -3,6 +3,9 @@ package middleware
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"github.com/rs/zerolog"
 
 	"github.com/keycard-go/keycard/token"
 )
@@ -15,8 +18,15 @@ type sessionKey struct{}
 // [Sessions.RequireSession], [Sessions.LoadSession] or [Sessions.Current] to run, and shared by
 // every later one, so a token is verified at most once per request.
 type state[T any] struct {
-	claims *token.Claims[T] // nil when err != nil
+	claims *token.Claims[T] // what the application sees: &own, or a renewed token's; nil when err != nil
 	err    error
+	// own is this request's private copy of the verified claims. The verified claims are shared
+	// through the cache with every request presenting the same token, and they are what a
+	// renewal signs; a handler writing to the claims it was handed (a preview that sets
+	// Payload.Role, say) must reach neither.
+	own token.Claims[T]
+	// ownAMR backs own.AMR, so that copying the usual one to three methods allocates nothing.
+	ownAMR [3]string
 	// verified holds the claims of a token that verified and is within its absolute lifetime,
 	// even when the revocation store or the application's check then refused the session:
 	// logging out must still revoke it, or a copy would work again once the store answers or
@@ -54,16 +64,59 @@ func (c *sessionContext[T]) String() string {
 // ClaimsFrom returns the session claims that [Sessions.RequireSession] or
 // [Sessions.LoadSession] attached to ctx, and whether there are any. It returns (nil, false)
 // when the request has no valid session, when no session middleware ran, and when T is not the
-// payload type the [Sessions] was built with. It never panics.
+// payload type the [Sessions] was built with: ClaimsFrom[*User] on sessions of User finds
+// nothing, and logs that mistake at debug level on the Sessions' logger. It never panics.
 //
-// The claims are shared with other requests that present the same token: treat them as
-// read-only.
+// The claims are the request's own copy: writing to them changes neither what other requests
+// see nor what a renewed token carries. Slices and maps inside the payload are not copied.
 func ClaimsFrom[T any](ctx context.Context) (*token.Claims[T], bool) {
-	st, ok := ctx.Value(sessionKey{}).(*state[T])
-	if !ok || st.claims == nil {
+	v := ctx.Value(sessionKey{})
+	st, ok := v.(*state[T])
+	if !ok {
+		if m, isState := v.(payloadMismatch); isState {
+			m.reportMismatch(ctx, fmt.Sprintf("%T", (*T)(nil))[1:])
+		}
+		return nil, false
+	}
+	if st.claims == nil {
 		return nil, false
 	}
 	return st.claims, true
+}
+
+// payloadMismatch is implemented by every state: ClaimsFrom calls it when it finds a session
+// state of another payload type than it was asked for, a mistake that otherwise looks exactly
+// like a signed-out request.
+type payloadMismatch interface {
+	reportMismatch(ctx context.Context, asked string)
+}
+
+func (st *state[T]) reportMismatch(ctx context.Context, asked string) {
+	if st.owner == nil {
+		return
+	}
+	have := fmt.Sprintf("%T", (*T)(nil))[1:]
+	l := zerolog.Ctx(ctx)
+	if l.GetLevel() == zerolog.Disabled || l == zerolog.DefaultContextLogger {
+		l = &st.owner.cfg.logger
+	}
+	l.Debug().Str("event", "claims_type_mismatch").Str("asked", asked).Str("payload", have).
+		Msg("keycard: ClaimsFrom asked for another payload type than the session carries; it returns false")
+}
+
+// handOut makes the request's private copy of the verified claims c and points st.claims at
+// it. The copy is made by value; Audience and AMR, the slices of registered claims, are copied
+// (Audience at one allocation, none without an audience; AMR into ownAMR, allocating only past
+// three methods).
+func (st *state[T]) handOut(c *token.Claims[T]) {
+	st.own = *c
+	if c.Audience != nil {
+		st.own.Audience = slices.Clone(c.Audience)
+	}
+	if c.AMR != nil {
+		st.own.AMR = append(st.ownAMR[:0], c.AMR...)
+	}
+	st.claims = &st.own
 }
 
 // NewContext returns a copy of ctx carrying claims, as [Sessions.RequireSession] would attach

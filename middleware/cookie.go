@@ -6,6 +6,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/keycard-go/keycard/token"
 )
 
 // maxSetCookie is the size browsers guarantee for one cookie, name, value and attributes
@@ -43,23 +45,36 @@ func sessionCookies(r *http.Request, name string, buf []string) (values []string
 	return values, false
 }
 
-// setSessionCookie writes the session cookie holding raw, expiring at exp. It fails with
-// ErrCookieTooLarge, writing nothing, when browsers would drop the cookie.
-func (s *Sessions[T]) setSessionCookie(w http.ResponseWriter, raw string, exp time.Time) error {
-	c := s.cookie
-	c.Value = raw
-	c.MaxAge = max(1, int(exp.Sub(s.codec.Now()).Round(time.Second)/time.Second))
-	line := c.String()
-	if line == "" {
-		return fmt.Errorf("%w: token is not a valid cookie value", ErrCookieTooLarge)
-	}
-	if len(line) > maxSetCookie {
-		return fmt.Errorf("%w: %d bytes, browsers keep %d", ErrCookieTooLarge, len(line), maxSetCookie)
+// setSessionCookie writes the session cookie holding raw, the token of claims: a persistent
+// cookie that expires with the token for a remembered session, a browser-session cookie (no
+// Max-Age, no Expires) for any other. It fails with ErrCookieTooLarge, writing nothing, when
+// browsers would drop the cookie.
+func (s *Sessions[T]) setSessionCookie(w http.ResponseWriter, raw string, claims *token.Claims[T]) error {
+	line, err := s.sessionCookieLine(raw, claims)
+	if err != nil {
+		return err
 	}
 	h := w.Header()
 	h.Add("Set-Cookie", line)
 	noStore(h)
 	return nil
+}
+
+// sessionCookieLine is the Set-Cookie value setSessionCookie writes, or ErrCookieTooLarge.
+func (s *Sessions[T]) sessionCookieLine(raw string, claims *token.Claims[T]) (string, error) {
+	c := s.cookie
+	c.Value = raw
+	if claims.Remember {
+		c.MaxAge = max(1, int(claims.Expiry.Sub(s.codec.Now()).Round(time.Second)/time.Second))
+	}
+	line := c.String()
+	if line == "" {
+		return "", fmt.Errorf("%w: token is not a valid cookie value", ErrCookieTooLarge)
+	}
+	if len(line) > maxSetCookie {
+		return "", fmt.Errorf("%w: %d bytes, browsers keep %d", ErrCookieTooLarge, len(line), maxSetCookie)
+	}
+	return line, nil
 }
 
 // clearSessionCookie tells the browser to delete the session cookie.
@@ -75,5 +90,18 @@ func (s *Sessions[T]) clearSessionCookie(w http.ResponseWriter) {
 // shared caches, and marks them as depending on the Cookie header.
 func noStore(h http.Header) {
 	h.Set("Cache-Control", "no-store")
+	varyCookie(h)
+}
+
+// varyCookie adds Cookie to h's Vary header unless a Vary line names it already: a response
+// that both clears a cookie and answers 401 must not say it twice.
+func varyCookie(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for name := range strings.SplitSeq(v, ",") {
+			if n := strings.TrimSpace(name); strings.EqualFold(n, "Cookie") || n == "*" {
+				return
+			}
+		}
+	}
 	h.Add("Vary", "Cookie")
 }

@@ -16,7 +16,17 @@
 // [Sessions.RequireSession] redirects browsers to the login page and answers other requests 401;
 // [Sessions.LoadSession] attaches a session when there is one and never rejects.
 // [Sessions.Start], [Sessions.End] and [Sessions.EndAll] start and end sessions from any flow
-// (sign-up, SSO callbacks, password changes).
+// (sign-up, SSO callbacks, password changes); [Sessions.Update] changes a session's payload in
+// place. [Sessions.RequireRecentAuth] demands a recent sign-in (step-up) and [Sessions.Authorize]
+// guards a route by a predicate on the claims. With a [SessionRegistry], users see where they
+// are signed in ([Sessions.ListSessions]) and end other sessions; [WithEvents] reports logins
+// and session changes.
+//
+// A login with a second factor passes through a pending state: [WithSecondFactor] makes the
+// login handler answer a correct password with [Sessions.StartPending] instead of a session, and
+// the second step ([Sessions.TryPending], [Sessions.CompletePending]; the totp module provides
+// one) turns it into a session. [OnceStore] keeps single-use markers for it and for one-time
+// codes.
 //
 // # Security model
 //
@@ -27,7 +37,8 @@
 // [RevocationStore], logout and "log out everywhere" end every token of a session at once, and
 // a store failure rejects the request (fail closed). Login never reuses an incoming session
 // (fixation), answers an unknown account and a wrong password alike (enumeration), is throttled
-// per account and client ([Limiter]), and, like logout, refuses cross-origin requests through
+// per account and client and per client across accounts, in bounded memory ([Limiter]), and,
+// like logout, refuses cross-origin requests through
 // [http.CrossOriginProtection] (CSRF). Redirect targets pass [SafeNext] (open redirect). Logs get
 // reason codes, never tokens, cookies, passwords, hashes or keys. The package has no global
 // state; a [Sessions] is immutable and safe for concurrent use.

@@ -51,6 +51,27 @@ var (
 	ErrCookieTooLarge = errors.New("middleware: session cookie too large")
 )
 
+// Errors of the pending second-step state ([Sessions.StartPending]); [PendingFailure] says how
+// to answer each.
+var (
+	// ErrNoPending: the request carries no pending login.
+	ErrNoPending = errors.New("middleware: no pending login")
+
+	// ErrPendingInvalid: the pending credential does not verify, or several do.
+	ErrPendingInvalid = errors.New("middleware: invalid pending login")
+
+	// ErrPendingExpired: the pending login is past its lifetime ([WithPendingLifetime]).
+	ErrPendingExpired = errors.New("middleware: pending login expired")
+
+	// ErrPendingReplayed: the pending credential was used for a try already, or its login
+	// completed or was cancelled.
+	ErrPendingReplayed = errors.New("middleware: pending login credential used already")
+
+	// ErrPendingUnavailable: the single-use store failed to answer ([WithOnceStore]); the
+	// middleware fails closed.
+	ErrPendingUnavailable = errors.New("middleware: single-use store unavailable")
+)
+
 // reasonCode turns a rejection into a short, stable code for logs. Codes carry no data from
 // the request.
 func reasonCode(err error) string {

@@ -9,3 +9,7 @@ func CacheLen[T any](s *Sessions[T]) int {
 	defer s.cache.mu.RUnlock()
 	return len(s.cache.entries)
 }
+
+// PendingAudience is the audience of pending credentials, for tests that configure a session
+// codec with it.
+const PendingAudience = pendingAudience

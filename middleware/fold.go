@@ -18,8 +18,10 @@ func throttleKey(identifier, client string) string {
 // foldIdentifier maps an account name to the form the throttle counts it under. Each spelling
 // that a lookup treats as the same account but the throttle counts apart is a fresh allowance of
 // guesses, so it folds more than any lookup is likely to:
-//   - Unicode case folding, as strings.EqualFold and encoding/json compare: "ALICE", "ſam"
-//     (U+017F long s) and "\u212aate" (Kelvin sign) count as "alice", "sam" and "kate";
+//   - Unicode case, under every rule a lookup may normalise with: strings.EqualFold's and
+//     encoding/json's case folding, strings.ToUpper and strings.ToLower. "ALICE", "ſam"
+//     (U+017F long s), "\u212aate" (Kelvin sign) and "alıce" (U+0131 dotless i, which
+//     upper-cases to "I") count as "alice", "sam", "kate" and "alice";
 //   - fullwidth ASCII (U+FF01 to U+FF5E) counts as ASCII, as width-insensitive database
 //     collations compare it;
 //   - nonspacing and enclosing marks and format characters (U+200B zero width space, U+00AD
@@ -34,12 +36,22 @@ func foldIdentifier(id string) string {
 		if r >= 0xFF01 && r <= 0xFF5E {
 			r -= 0xFF01 - '!'
 		}
-		if unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) {
+		if unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) && unicode.SimpleFold(r) == r {
+			// Dropped, unless case folding ties it to a letter (U+0345 folds with Greek iota).
 			continue
 		}
-		b.WriteRune(unicode.ToLower(foldRune(r)))
+		b.WriteRune(foldCase(r))
 	}
 	return b.String()
+}
+
+// foldCase returns the rune that stands for every rune r is equal to under case folding,
+// upper-casing or lower-casing. Case folding alone misses pairs that only a mapping merges: "ı"
+// (U+0131) is alone in its folding orbit, yet strings.ToUpper makes it "I". Upper-casing first
+// and then lower-casing lands every such rune in the orbit of its ASCII or ordinary letter, and
+// the orbit's smallest rune names it (TestFoldCaseAllRunes checks this for every rune).
+func foldCase(r rune) rune {
+	return foldRune(unicode.ToLower(unicode.ToUpper(r)))
 }
 
 // foldRune returns the smallest rune of r's case-folding orbit ('S' for 's', 'S' and 'ſ'),

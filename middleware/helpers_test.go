@@ -155,7 +155,10 @@ func (failingStore) Revoke(context.Context, token.SessionID, time.Time) error { 
 func (failingStore) RevokeSubject(context.Context, token.Subject, time.Time, time.Time) error {
 	return errStoreDown
 }
-func (failingStore) IsRevoked(context.Context, token.SessionID, token.Subject, time.Time) (bool, error) {
+func (failingStore) RevokeBefore(context.Context, token.SessionID, uint64, time.Time) error {
+	return errStoreDown
+}
+func (failingStore) IsRevoked(context.Context, token.SessionID, token.Subject, time.Time, uint64) (bool, error) {
 	return false, errStoreDown
 }
 

@@ -3,62 +3,65 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/keycard-go/keycard/token"
 )
 
-// Start begins a new session for sub carrying payload and sets its cookie on w: after a login,
-// a sign-up, an SSO or magic-link callback, or a change of privilege. The token is brand new
-// (new token ID, new session ID), so a session the request already carried is never reused
-// (no session fixation); when a revocation store is configured, that earlier session is revoked
-// (as by [Sessions.End]; a failure to revoke it is logged and does not fail Start).
-// It fails, setting nothing, when the payload is refused by the codec or the cookie would be too
-// large for browsers ([ErrCookieTooLarge], [token.ErrTooLarge]).
-func (s *Sessions[T]) Start(w http.ResponseWriter, r *http.Request, sub token.Subject, payload T) (*token.Claims[T], error) {
-	raw, claims, err := s.codec.Issue(sub, payload)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.setSessionCookie(w, raw, claims.Expiry); err != nil {
-		return nil, err
-	}
-	if prev := s.toRevoke(r); prev != nil && prev.SessionID != claims.SessionID {
-		if err := s.revoke(r.Context(), prev); err != nil {
-			s.logger(r).Error().Err(err).Msg("keycard: could not revoke the session replaced by a new one")
-		}
-	}
-	return claims, nil
-}
-
 // End ends r's session: it clears the cookie on w and, when a revocation store is configured,
-// revokes the session so that a copy of its token stops working too. A session whose token
-// verifies is revoked even when the request was refused for another reason (the store did not
-// answer, [WithCheck] refused it), since a copy would work again once that reason is gone. A
-// request without such a session just gets the cookie cleared. The error reports a revocation
-// store failure; the cookie is cleared regardless.
+// revokes the session so that a copy of its token stops working too. Every session cookie of
+// the request whose token verifies is revoked, the valid session and any other (a second cookie
+// planted beside the user's, a session the store or [WithCheck] refused), since each is a
+// session somebody holds a copy of. The error reports a revocation that was not recorded: a
+// store failure, or a request with more session cookies than are examined ([ErrAmbiguous]).
+// The cookie is cleared regardless.
 func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) error {
 	s.clearSessionCookie(w)
-	claims := s.toRevoke(r)
-	if claims == nil {
-		return nil
+	revoked, err := s.revokePresented(r, "")
+	s.forgetRevoked(r, revoked)
+	if c := s.current(r).verified; c != nil {
+		if !slices.ContainsFunc(revoked, func(x *token.Claims[T]) bool { return x.SessionID == c.SessionID }) {
+			s.forget(r, c.Subject, c.SessionID)
+		}
+		if err == nil {
+			s.Emit(r.Context(), s.sessionEvent(r, EventSessionEnded, c))
+		}
 	}
-	return s.revoke(r.Context(), claims)
+	return err
 }
 
-// toRevoke returns the session of r that ending it must revoke: the valid session, or one
-// whose token verified but that the revocation store or the application's check refused. It
-// returns nil when no token verified, the session is past its absolute lifetime, or it is
-// revoked already.
-func (s *Sessions[T]) toRevoke(r *http.Request) *token.Claims[T] {
-	st := s.current(r)
-	switch {
-	case st.err == nil:
-		return st.claims
-	case errors.Is(st.err, ErrRevoked):
-		return nil
+// revokePresented revokes every session whose token r carries in a session cookie and that
+// verifies, except keep. It returns the sessions it revoked and the joined failures, nil when
+// every revocation was recorded (or there is no revocation store).
+func (s *Sessions[T]) revokePresented(r *http.Request, keep token.SessionID) ([]*token.Claims[T], error) {
+	if s.cfg.revocation == nil {
+		return nil, nil
 	}
-	return st.verified
+	var buf [maxSessionCookies]string
+	values, overflow := sessionCookies(r, s.cookie.Name, buf[:])
+	keys, now := s.codec.Keys(), s.codec.Now()
+	var done [maxSessionCookies]token.SessionID
+	var revoked []*token.Claims[T]
+	var errs []error
+	for i, raw := range values {
+		c, err := s.verify(raw, keys, now)
+		if err != nil || c.SessionID == keep || slices.Contains(done[:i], c.SessionID) {
+			continue
+		}
+		done[i] = c.SessionID
+		if err := s.revoke(r.Context(), c); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		revoked = append(revoked, c)
+	}
+	if overflow {
+		errs = append(errs, fmt.Errorf("%w: more than %d session cookies; the others were not examined", ErrAmbiguous, maxSessionCookies))
+	}
+	return revoked, errors.Join(errs...)
 }
 
 // EndAll ends every session of sub, everywhere ("log out everywhere"), for instance after a
@@ -71,7 +74,26 @@ func (s *Sessions[T]) EndAll(ctx context.Context, sub token.Subject) error {
 		return errors.New("middleware: EndAll needs a revocation store (WithRevocation)")
 	}
 	now := s.codec.Now()
-	return s.cfg.revocation.RevokeSubject(ctx, sub, now, now.Add(s.revokeFor))
+	if err := s.cfg.revocation.RevokeSubject(ctx, sub, now, now.Add(s.revokeFor)); err != nil {
+		return err
+	}
+	s.Emit(ctx, Event{Kind: EventSessionRevoked, Time: now, Subject: sub, Reason: "end_all"})
+	if reg := s.cfg.registry; reg != nil {
+		// The sessions that began before now leave the list. A failure leaves entries that are
+		// revoked anyway; they go when they expire.
+		if list, err := reg.List(ctx, sub); err == nil {
+			var ids []token.SessionID
+			for _, e := range list {
+				if revokedBySubject(e.Created, now) {
+					ids = append(ids, e.ID)
+				}
+			}
+			if len(ids) > 0 {
+				_ = reg.Delete(ctx, sub, ids...)
+			}
+		}
+	}
+	return nil
 }
 
 // revoke revokes a session for as long as any of its tokens can be valid.
@@ -79,5 +101,23 @@ func (s *Sessions[T]) revoke(ctx context.Context, c *token.Claims[T]) error {
 	if s.cfg.revocation == nil {
 		return nil
 	}
-	return s.cfg.revocation.Revoke(ctx, c.SessionID, s.codec.Now().Add(s.revokeFor))
+	return s.cfg.revocation.Revoke(ctx, c.SessionID, s.revokeUntil(c))
+}
+
+// revokeUntil is how long a revocation of the session c must be kept: until every token of the
+// session issued up to now has expired, with a margin for the verifier's leeway. A remembered
+// session's tokens last until the session ends.
+func (s *Sessions[T]) revokeUntil(c *token.Claims[T]) time.Time {
+	until := s.codec.Now().Add(s.codec.Lifetime())
+	if c.Remember {
+		until = maxTime(until, s.sessionEnd(c))
+	}
+	return until.Add(revocationMargin)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -50,15 +50,24 @@ const loginTimeout = 5 * time.Second
 
 // LoginHandler returns the handler for POST requests to the login path. It accepts
 // application/x-www-form-urlencoded and JSON bodies with the account field ("email" unless
-// [WithIdentifierField] says otherwise), "password" and an optional "next", bounded by
+// [WithIdentifierField] says otherwise), "password", an optional "next" and an optional
+// "remember" ([WithRememberField]: a checkbox, or true/false in JSON), bounded by
 // [WithMaxLoginBody].
 //
-// It checks the credentials with auth and, on success, starts a brand-new session
-// ([Sessions.Start]: new token, no session fixation) and answers 303 to the safe next target
-// ([SafeNext]) for forms or 200 with {"subject", "expires_at"} for JSON. On failure it answers
+// It checks the credentials with auth and, on success, calls [Sessions.Start] with
+// [AMRPassword] and the remember-me choice: a brand-new session (new token, no session
+// fixation), or, when the request carries a valid session of the same user, a
+// re-authentication of it (step-up). It answers 303 to the safe next target ([SafeNext]) for
+// forms or 200 with {"subject", "session_id", "expires_at", "remember"} for JSON. On failure it answers
 // 401 with one generic message for an unknown account and a wrong password alike; repeated
-// attempts for the same account from the same client get 429 with Retry-After ([WithLimiter]).
+// attempts for the same account from the same client, and a client's attempts past its budget
+// across accounts, get 429 with Retry-After ([WithLimiter]); a limiter that fails or is full
+// gets 503 (fail closed).
 // Form failures are rendered by [WithLoginForm]; JSON ones are {"error": code}.
+//
+// With [WithSecondFactor], a correct password for an account that has a second factor starts
+// no session: the handler sets a pending login ([Sessions.StartPending]) and sends the client to
+// the second step instead.
 //
 // The handler is wrapped in [http.CrossOriginProtection]: cross-origin POSTs get 403
 // ([WithTrustedOrigins] allows some). Other methods get 405.
@@ -73,10 +82,12 @@ func (s *Sessions[T]) LoginHandler(auth Authenticator[T]) http.Handler {
 
 // loginRequest is a parsed login body.
 type loginRequest struct {
-	identifier string
-	password   []byte
-	next       string
-	json       bool
+	identifier  string
+	password    []byte
+	next        string
+	json        bool
+	remember    bool
+	rememberSet bool
 }
 
 func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authenticator[T]) {
@@ -86,23 +97,36 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	failed := func(status int) {
+		e := s.requestEvent(r, EventLoginFailed)
+		e.Method, e.Reason = AMRPassword, loginReason(status)
+		s.Emit(r.Context(), e)
+	}
 	req, status := s.parseLogin(w, r)
 	if status != 0 {
 		s.loginEvent(r, "login_rejected", "", status)
+		failed(status)
 		s.loginFailed(w, r, req, status, 0)
 		return
 	}
 
-	key := throttleKey(req.identifier, s.cfg.clientIP(r))
+	// One key per client and one per account and client: the limiter checks the client's
+	// budget before it makes any state for the account, so a flood of fresh account names
+	// from one client stops growing it.
+	key := newThrottleKey(req.identifier, s.cfg.clientIP(r))
 	retry, err := s.cfg.limiter.Hit(r.Context(), key)
 	switch {
 	case err != nil:
 		// Fail closed: without a count, brute force is unbounded.
 		s.logger(r).Error().Err(err).Str("event", "login_unavailable").Msg("keycard: login limiter failed")
+		failed(http.StatusServiceUnavailable)
 		s.loginFailed(w, r, req, http.StatusServiceUnavailable, time.Second)
 		return
 	case retry > 0:
-		s.loginEvent(r, "login_throttled", key, http.StatusTooManyRequests)
+		s.loginEvent(r, "login_throttled", key.Account, http.StatusTooManyRequests)
+		e := s.requestEvent(r, EventLoginThrottled)
+		e.Method, e.Reason = AMRPassword, "too_many_attempts"
+		s.Emit(r.Context(), e)
 		s.loginFailed(w, r, req, http.StatusTooManyRequests, retry)
 		return
 	}
@@ -115,22 +139,33 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 	clear(req.password)
 	switch {
 	case errors.Is(err, ErrBadCredentials):
-		s.loginEvent(r, "login_failed", key, http.StatusUnauthorized)
+		s.loginEvent(r, "login_failed", key.Account, http.StatusUnauthorized)
+		failed(http.StatusUnauthorized)
 		s.loginFailed(w, r, req, http.StatusUnauthorized, 0)
 		return
 	case errors.Is(err, password.ErrBusy), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		s.loginEvent(r, "login_busy", key, http.StatusServiceUnavailable)
+		s.loginEvent(r, "login_busy", key.Account, http.StatusServiceUnavailable)
+		failed(http.StatusServiceUnavailable)
 		s.loginFailed(w, r, req, http.StatusServiceUnavailable, time.Second)
 		return
 	case err != nil:
 		s.logger(r).Error().Err(err).Str("event", "login_error").Msg("keycard: authenticator failed")
+		failed(http.StatusInternalServerError)
 		s.loginFailed(w, r, req, http.StatusInternalServerError, 0)
 		return
 	}
 
-	claims, err := s.Start(w, r, sub, payload)
+	if s.handOver(w, r, req, sub, key) {
+		return
+	}
+	opts := []StartOption{AuthMethods(AMRPassword)}
+	if req.rememberSet {
+		opts = append(opts, RememberMe(req.remember))
+	}
+	claims, err := s.Start(w, r, sub, payload, opts...)
 	if err != nil {
 		s.logger(r).Error().Err(err).Str("event", "login_error").Msg("keycard: could not start session")
+		failed(http.StatusInternalServerError)
 		s.loginFailed(w, r, req, http.StatusInternalServerError, 0)
 		return
 	}
@@ -138,14 +173,19 @@ func (s *Sessions[T]) login(w http.ResponseWriter, r *http.Request, auth Authent
 		s.logger(r).Warn().Err(err).Msg("keycard: login limiter reset failed")
 	}
 	s.logger(r).Info().Str("event", "login_succeeded").Str("subject", string(claims.Subject)).
-		Str("account", accountTag(key)).Msg("keycard: login succeeded")
+		Str("account", accountTag(key.Account)).Msg("keycard: login succeeded")
+	e := s.sessionEvent(r, EventLoginSucceeded, claims)
+	e.Method = AMRPassword
+	s.Emit(r.Context(), e)
 
 	if req.json {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(struct {
-			Subject   token.Subject `json:"subject"`
-			ExpiresAt time.Time     `json:"expires_at"`
-		}{claims.Subject, claims.Expiry.UTC()})
+			Subject   token.Subject   `json:"subject"`
+			SessionID token.SessionID `json:"session_id"`
+			ExpiresAt time.Time       `json:"expires_at"`
+			Remember  bool            `json:"remember"`
+		}{claims.Subject, claims.SessionID, claims.Expiry.UTC(), claims.Remember})
 		return
 	}
 	http.Redirect(w, r, SafeNext(req.next), http.StatusSeeOther)
@@ -167,7 +207,7 @@ func (s *Sessions[T]) parseLogin(w http.ResponseWriter, r *http.Request) (loginR
 		fields, err = readForm(r)
 	case "application/json":
 		req.json = true
-		fields, err = readJSON(r.Body)
+		fields, err = readJSON(r.Body, s.cfg.rememberField)
 	default:
 		return req, http.StatusUnsupportedMediaType
 	}
@@ -181,6 +221,12 @@ func (s *Sessions[T]) parseLogin(w http.ResponseWriter, r *http.Request) (loginR
 		return req, http.StatusRequestEntityTooLarge
 	case err != nil:
 		return req, http.StatusBadRequest
+	}
+	if v, ok := fields[s.cfg.rememberField]; ok {
+		if req.remember, ok = rememberValue(v); !ok {
+			return req, http.StatusBadRequest
+		}
+		req.rememberSet = true
 	}
 	pw := fields["password"]
 	if req.identifier == "" || len(req.identifier) > maxIdentifierLen || !printable(req.identifier) ||
@@ -207,10 +253,11 @@ func readForm(r *http.Request) (map[string]string, error) {
 	return fields, nil
 }
 
-// readJSON reads a JSON object of string fields; anything else is malformed. A field given
-// twice is malformed too, as in readForm: encoding/json would silently keep the last one, while
-// a proxy or a logger in front of us may read the first.
-func readJSON(body io.Reader) (map[string]string, error) {
+// readJSON reads a JSON object of string fields, except that boolField may also be true or
+// false (read as "true" or "false"); anything else is malformed. A field given twice is
+// malformed too, as in readForm: encoding/json would silently keep the last one, while a proxy
+// or a logger in front of us may read the first.
+func readJSON(body io.Reader, boolField string) (map[string]string, error) {
 	dec := json.NewDecoder(body)
 	if tok, err := dec.Token(); err != nil {
 		return nil, err
@@ -227,8 +274,16 @@ func readJSON(body io.Reader) (map[string]string, error) {
 		if _, dup := fields[name]; dup {
 			return nil, errors.New("field repeated")
 		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		if name == boolField && (string(raw) == "true" || string(raw) == "false") {
+			fields[name] = string(raw)
+			continue
+		}
 		var v string
-		if err := dec.Decode(&v); err != nil {
+		if err := json.Unmarshal(raw, &v); err != nil {
 			return nil, fmt.Errorf("field is not a string: %w", err)
 		}
 		fields[name] = v
@@ -268,6 +323,12 @@ func (s *Sessions[T]) loginEvent(r *http.Request, event, key string, status int)
 		e = e.Str("account", accountTag(key))
 	}
 	e.Str("event", event).Int("status", status).Msg("keycard: login " + strings.TrimPrefix(event, "login_"))
+}
+
+// loginReason is the Reason of a login.failed event for status.
+func loginReason(status int) string {
+	code, _ := loginMessage(status)
+	return code
 }
 
 // loginMessage returns the only texts a failed login shows for status.

@@ -23,8 +23,11 @@ const (
 )
 
 // hasher is built once: bcrypt at the lowest cost New allows still costs tens of milliseconds.
+// Every stored hash here has its cost, so it needs no timing headroom (which would pad each
+// failed login to four times that, seconds under the race detector); the padding itself is
+// tested in the password package.
 var hasher = sync.OnceValues(func() (*password.Hasher, error) {
-	return password.New(password.WithCost(password.MinCost))
+	return password.New(password.WithCost(password.MinCost), password.WithTimingHeadroom(0))
 })
 
 var demoHash = sync.OnceValues(func() (string, error) {
@@ -250,10 +253,10 @@ func TestLoginThrottle(t *testing.T) {
 
 type brokenLimiter struct{}
 
-func (brokenLimiter) Hit(context.Context, string) (time.Duration, error) {
+func (brokenLimiter) Hit(context.Context, middleware.ThrottleKey) (time.Duration, error) {
 	return 0, errors.New("limiter down")
 }
-func (brokenLimiter) Reset(context.Context, string) error { return nil }
+func (brokenLimiter) Reset(context.Context, middleware.ThrottleKey) error { return nil }
 
 func TestLoginLimiterFailureFailsClosed(t *testing.T) {
 	f := newFixture(t, middleware.WithLimiter(brokenLimiter{}))
@@ -271,7 +274,9 @@ func TestLoginNoFixation(t *testing.T) {
 	store := middleware.NewMemoryRevocation(clk.Now)
 	codec := newCodec(t, clk)
 	s, _ := middleware.New(codec, middleware.WithRevocation(store))
-	before, old, _ := codec.Issue("user-1", alice)
+	// A valid session of another account (planted by an attacker, or a shared computer's
+	// previous user): signing in must not continue it.
+	before, old, _ := codec.Issue("attacker", alice)
 	req := formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}})
 	req.Header.Set("Cookie", cookieHeader(before))
 	rec := serve(s.LoginHandler(fakeAuth), req)
@@ -289,7 +294,7 @@ func TestLoginNoFixation(t *testing.T) {
 	if fresh.SessionID == old.SessionID || fresh.ID == old.ID {
 		t.Errorf("login kept the old session or token ID")
 	}
-	if revoked, _ := store.IsRevoked(context.Background(), old.SessionID, old.Subject, old.AuthTime.Add(time.Hour)); !revoked {
+	if revoked, _ := store.IsRevoked(context.Background(), old.SessionID, old.Subject, old.AuthTime.Add(time.Hour), old.Version); !revoked {
 		t.Error("the session replaced at login was not revoked")
 	}
 }
@@ -430,7 +435,7 @@ func TestPasswordAuthenticatorRehash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	current, err := password.New(password.WithCost(password.MinCost + 1))
+	current, err := password.New(password.WithCost(password.MinCost+1), password.WithTimingHeadroom(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"errors"
 	"net/http"
 )
 
@@ -9,8 +10,10 @@ import (
 // answers 303 to the login path for forms and browsers, or 204 for API requests. Other methods
 // get 405: a GET that logs out can be triggered by any image tag on any site.
 //
-// The handler is wrapped in [http.CrossOriginProtection], like [Sessions.LoginHandler]. A
-// revocation store failure is logged and answered 503, with the cookie cleared all the same.
+// The handler is wrapped in [http.CrossOriginProtection], like [Sessions.LoginHandler]. It
+// answers success only when every session cookie that verifies was revoked: a revocation store
+// failure is logged and answered 503, a request with more session cookies than are examined 400,
+// with the cookie cleared all the same.
 func (s *Sessions[T]) LogoutHandler() http.Handler {
 	return s.protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -19,6 +22,12 @@ func (s *Sessions[T]) LogoutHandler() http.Handler {
 			return
 		}
 		if err := s.End(w, r); err != nil {
+			if errors.Is(err, ErrAmbiguous) {
+				s.logger(r).Warn().Str("event", "logout_error").Str("reason", "too_many_cookies").
+					Msg("keycard: logout request with more session cookies than are examined")
+				writeError(w, r, http.StatusBadRequest, "too_many_cookies")
+				return
+			}
 			s.logger(r).Error().Err(err).Str("event", "logout_error").Msg("keycard: could not revoke session at logout")
 			writeError(w, r, http.StatusServiceUnavailable, "unavailable")
 			return

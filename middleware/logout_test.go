@@ -19,11 +19,11 @@ type flakyStore struct {
 	down atomic.Bool
 }
 
-func (s *flakyStore) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, at time.Time) (bool, error) {
+func (s *flakyStore) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, at time.Time, version uint64) (bool, error) {
 	if s.down.Load() {
 		return false, errStoreDown
 	}
-	return s.MemoryRevocation.IsRevoked(ctx, sid, sub, at)
+	return s.MemoryRevocation.IsRevoked(ctx, sid, sub, at, version)
 }
 
 // TestLogoutRevokesWhateverVerifies checks that logout revokes a session whose token verifies
@@ -101,4 +101,63 @@ func newFixtureAt(t testing.TB, clk *clock, opts ...middleware.Option) *fixture 
 		t.Fatal(err)
 	}
 	return &fixture{clk: clk, codec: codec, sessions: s, logs: &bytes.Buffer{}}
+}
+
+// TestLogoutWithPlantedCookie: a second session cookie planted beside the user's (cookie
+// tossing) made the request ambiguous, and logout answered 204 having revoked nothing, so a
+// copy of the user's token kept working. Logout must revoke every presented session that
+// verifies, and answer success only when each revocation was recorded.
+func TestLogoutWithPlantedCookie(t *testing.T) {
+	clk := newClock()
+	store := middleware.NewMemoryRevocation(clk.Now)
+	f := newFixtureAt(t, clk, middleware.WithRevocation(store))
+	mine, _ := f.issue(t)
+	planted, _, err := f.codec.Issue("attacker", User{Email: "mallory@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	use := func(raw string) int {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(raw))
+		return serve(f.sessions.RequireSession(protected), req).Code
+	}
+	for _, tt := range []struct {
+		name    string
+		cookies []string
+		want    int
+	}{
+		{"mine then planted", []string{mine, planted}, 204},
+		{"planted, garbage, mine", []string{planted, "garbage", mine}, 204},
+		{"five cookies", []string{"a", "b", "c", "d", mine}, 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/logout", nil)
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			line := ""
+			for i, c := range tt.cookies {
+				if i > 0 {
+					line += "; "
+				}
+				line += cookieHeader(c)
+			}
+			req.Header.Set("Cookie", line)
+			rec := serve(f.sessions.LogoutHandler(), req)
+			if rec.Code != tt.want {
+				t.Fatalf("logout: got %d %s, want %d", rec.Code, rec.Body, tt.want)
+			}
+			if tt.want != 204 {
+				return
+			}
+			if got := use(mine); got != 401 {
+				t.Errorf("my token after logout: got %d, want 401", got)
+			}
+			if got := use(planted); got != 401 {
+				t.Errorf("planted token after logout: got %d, want 401", got)
+			}
+		})
+	}
+	if store.Len() != 2 {
+		t.Errorf("store holds %d revocations, want 2 (both sessions)", store.Len())
+	}
 }

@@ -63,6 +63,14 @@ type config struct {
 	check              any // func(context.Context, *token.Claims[T]) error, checked in New
 
 	cacheSize int
+
+	events           func(context.Context, Event)
+	registry         SessionRegistry
+	maxSessions      int
+	rememberField    string
+	rememberLifetime time.Duration
+
+	pending pendingConfig
 }
 
 func defaultConfig() config {
@@ -76,6 +84,10 @@ func defaultConfig() config {
 		refreshAfter:     DefaultRefreshAfter,
 		absoluteLifetime: DefaultAbsoluteLifetime,
 		cacheSize:        DefaultCacheSize,
+		rememberField:    DefaultRememberField,
+		rememberLifetime: DefaultRememberLifetime,
+		maxSessions:      DefaultMaxSessions,
+		pending:          pendingConfig{lifetime: DefaultPendingLifetime, tries: DefaultPendingTries},
 	}
 }
 
@@ -132,16 +144,41 @@ func WithInsecureCookie() Option {
 }
 
 // WithLoginPath sets where browsers without a session are redirected and where logout sends
-// them. Default [DefaultLoginPath]. It must be a local path without a query, a fragment or a
-// double quote (it is quoted in the 401's WWW-Authenticate header).
+// them. Default [DefaultLoginPath]. It must be a local path ("/signin"): printable ASCII (percent-
+// encode anything else), without a query, a fragment, a space or a double quote, since it is
+// sent as it is in Location, HX-Redirect and the quoted form-action of WWW-Authenticate.
 func WithLoginPath(path string) Option {
 	return func(c *config) error {
-		if !isSafeNext(path) || strings.ContainsAny(path, "?#\"") {
-			return fmt.Errorf("middleware: login path %q is not a local path", path)
+		if why := loginPathProblem(path); why != "" {
+			return fmt.Errorf("middleware: login path %q: %s", path, why)
 		}
 		c.loginPath = path
 		return nil
 	}
+}
+
+// loginPathProblem says what is wrong with a login path, or "" when it is fine.
+func loginPathProblem(path string) string {
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c >= 0x80:
+			return "contains non-ASCII characters; percent-encode them (url.PathEscape each segment)"
+		case c == ' ':
+			return "contains a space; percent-encode it as %20"
+		case c < ' ' || c == 0x7f:
+			return "contains a control character"
+		case c == '"':
+			return "contains a double quote, which would end WWW-Authenticate's quoted form-action"
+		case c == '?':
+			return "has a query; the middleware adds ?next= itself"
+		case c == '#':
+			return "has a fragment"
+		}
+	}
+	if !isSafeNext(path) {
+		return `is not a local path: it must start with a single "/" (not "//" or "/\"), without "." or ".." segments`
+	}
+	return ""
 }
 
 // WithLogger sets the logger for session and login events. Default: a no-op logger. When a
@@ -196,7 +233,8 @@ func WithRevocation(store RevocationStore) Option {
 
 // WithRevocationFailOpen makes requests pass when the revocation store cannot be reached,
 // instead of failing closed. Availability wins over revocation: while the store is down, a
-// logged-out token works again until it expires. Each such pass is logged at error level.
+// logged-out token works again until it expires. Each such pass is logged at error level. It
+// needs [WithRevocation]; [New] refuses it alone, since it would do nothing.
 func WithRevocationFailOpen() Option {
 	return func(c *config) error {
 		c.revocationFailOpen = true
@@ -205,7 +243,9 @@ func WithRevocationFailOpen() Option {
 }
 
 // WithLimiter sets the login throttle. Default: a [MemoryLimiter] allowing
-// [DefaultLoginAttempts] per account and client address in [DefaultLoginWindow].
+// [DefaultLoginAttempts] per account and client address and [DefaultClientAttempts] failed
+// attempts per client address across accounts in [DefaultLoginWindow], holding at most
+// [DefaultLimiterEntries] entries. Behind a load balancer, share the counts (redisstore).
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -257,7 +297,9 @@ func WithTrustedOrigins(origins ...string) Option {
 // [http.Request.RemoteAddr], an IPv4 address or the /64 network of an IPv6 one (an IPv6 client
 // commonly holds a whole /64). Behind a reverse proxy, return the address the proxy reports,
 // and only from a proxy you trust: a client can write any X-Forwarded-For it likes; for IPv6,
-// return its /64 network rather than the address.
+// return its /64 network rather than the address. The client is what the per-client budget
+// ([DefaultClientAttempts]) counts: a coarser identity, such as an IPv6 /56 or /48, makes an
+// attacker's many networks count as fewer clients, at the price of users who share one.
 func WithClientIP(f func(*http.Request) string) Option {
 	return func(c *config) error {
 		if f == nil {
@@ -272,7 +314,7 @@ func WithClientIP(f func(*http.Request) string) Option {
 // Default "email". The password field is always "password", the redirect target "next".
 func WithIdentifierField(name string) Option {
 	return func(c *config) error {
-		if name == "" || name == "password" || name == "next" {
+		if name == "" || name == "password" || name == "next" || name == c.rememberField {
 			return fmt.Errorf("middleware: invalid identifier field %q", name)
 		}
 		c.identifierField = name

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -55,8 +56,7 @@ func (s *Sessions[T]) LoadSession(next http.Handler) http.Handler {
 // it returns what they found, without verifying again; elsewhere it verifies the cookie now
 // (without renewing it, since it has no response to write to). The error matches one of the
 // package's sentinels ([ErrNoSession], [ErrInvalidSession], ...) with [errors.Is]. As with
-// [ClaimsFrom], the claims may be shared with other requests that present the same token:
-// treat them as read-only.
+// [ClaimsFrom], the claims are the request's own copy.
 func (s *Sessions[T]) Current(r *http.Request) (*token.Claims[T], error) {
 	st := s.current(r)
 	return st.claims, st.err
@@ -136,7 +136,7 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *s
 		return
 	}
 
-	if !now.Before(claims.AuthTime.Add(s.cfg.absoluteLifetime)) {
+	if !now.Before(s.sessionEnd(claims)) {
 		st.err = ErrSessionEnded
 		return
 	}
@@ -151,7 +151,7 @@ func (s *Sessions[T]) authenticate(w http.ResponseWriter, r *http.Request, st *s
 			return
 		}
 	}
-	st.claims = claims
+	st.handOut(claims)
 	if w != nil && s.renewalDue(claims, keys, now) {
 		s.renew(w, r, st)
 	}
@@ -166,6 +166,11 @@ func (s *Sessions[T]) verify(raw string, keys *token.KeySet, now time.Time) (*to
 	if err != nil {
 		return nil, err
 	}
+	if slices.Contains(c.Audience, pendingAudience) {
+		// A pending login's credential is signed with the session keys; whatever the codec's
+		// audiences, it never passes for a session.
+		return nil, fmt.Errorf("%w: a pending login is not a session", token.ErrAudience)
+	}
 	s.cache.put(raw, keys, c)
 	return c, nil
 }
@@ -175,7 +180,7 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 	if s.cfg.revocation == nil {
 		return nil
 	}
-	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.AuthTime)
+	revoked, err := s.cfg.revocation.IsRevoked(r.Context(), c.SessionID, c.Subject, c.SessionStart, c.Version)
 	switch {
 	case err != nil && s.cfg.revocationFailOpen:
 		s.logger(r).Error().Err(err).Msg("keycard: revocation store unavailable; failing open")
@@ -188,23 +193,36 @@ func (s *Sessions[T]) checkRevoked(r *http.Request, c *token.Claims[T]) error {
 	return nil
 }
 
-// renewalDue reports whether a valid session should get a fresh token: it has used its share
-// of the lifetime, or it was signed by a key that is no longer the signing key.
+// renewalDue reports whether a valid session should get a fresh token: it was signed by a key
+// that is no longer the signing key, or it has used its share of the lifetime. A remembered
+// session's token lasts until the session ends already, so only a key change renews it. A token
+// past its exp is never renewed: the verifier's leeway absorbs clock skew between servers, it
+// does not extend sessions ([WithRefreshAfter](1) promises a token is never both valid and fully
+// used).
 func (s *Sessions[T]) renewalDue(c *token.Claims[T], keys *token.KeySet, now time.Time) bool {
+	if !now.Before(c.Expiry) {
+		return false
+	}
 	if c.KeyID != keys.SigningKey().ID() {
 		return true
+	}
+	if c.Remember {
+		return false
 	}
 	used := now.Sub(c.IssuedAt)
 	return float64(used) >= s.cfg.refreshAfter*float64(s.codec.Lifetime())
 }
 
-// renew issues the session's next token and sets it on w. The previous token stays valid until
+// renew issues the session's next token and sets it on w. It signs what was verified
+// (st.verified), never the copy handed to the application. The previous token stays valid until
 // it expires, so parallel requests still holding it are not logged out. A failure keeps the
 // current token and is logged.
 func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]) {
-	raw, next, err := s.codec.Renew(st.claims)
+	tmpl := *st.verified
+	tmpl.Expiry = s.tokenExpiry(st.verified)
+	raw, next, err := s.codec.IssueClaims(tmpl)
 	if err == nil {
-		err = s.setSessionCookie(w, raw, next.Expiry)
+		err = s.setSessionCookie(w, raw, next)
 	}
 	if err != nil {
 		s.logger(r).Error().Err(err).Msg("keycard: session renewal failed")
@@ -212,6 +230,8 @@ func (s *Sessions[T]) renew(w http.ResponseWriter, r *http.Request, st *state[T]
 	}
 	st.claims = next
 	s.logger(r).Debug().Str("event", "session_renewed").Msg("keycard: session renewed")
+	s.record(r, next)
+	s.Emit(r.Context(), s.sessionEvent(r, EventSessionRenewed, next))
 }
 
 // logOutcome records a rejected session. A missing cookie is routine (anonymous visitors) and

@@ -187,7 +187,8 @@ func TestRollingRefresh(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status: got %d, want 200", rec.Code)
 	}
-	if renewed.MaxAge != int(lifetime/time.Second) || !renewed.HttpOnly || !renewed.Secure || renewed.SameSite != http.SameSiteLaxMode || renewed.Path != "/" {
+	// Not remembered: a browser-session cookie, without Max-Age or Expires.
+	if renewed.MaxAge != 0 || !renewed.Expires.IsZero() || !renewed.HttpOnly || !renewed.Secure || renewed.SameSite != http.SameSiteLaxMode || renewed.Path != "/" {
 		t.Errorf("renewed cookie attributes: got %+v", renewed)
 	}
 	next, err := f.codec.Verify(renewed.Value)
@@ -312,8 +313,9 @@ func TestRevocation(t *testing.T) {
 	if rec := serve(h, req); rec.Code != 200 {
 		t.Errorf("login after EndAll: got %d, want 200", rec.Code)
 	}
-	// Entries are forgotten once no token of theirs can be valid.
-	clk.Advance(codec.Lifetime() + time.Hour)
+	// Entries are forgotten once no token of theirs can be valid: the session's after the token
+	// lifetime, the subject's after the longest (remembered) session's.
+	clk.Advance(middleware.DefaultRememberLifetime + time.Hour)
 	_ = store.Revoke(context.Background(), "sweep-trigger", clk.Now().Add(time.Second))
 	if n := store.Len(); n != 1 {
 		t.Errorf("store entries after expiry: got %d, want 1 (only the new one)", n)
@@ -494,12 +496,24 @@ func TestEndAllThenStart(t *testing.T) {
 	if !ok {
 		t.Fatal("Start set no cookie")
 	}
+	// A sign-in through an identity provider that authenticated the user before the cut-off
+	// (its own single sign-on session): the session itself began after it.
+	rec = httptest.NewRecorder()
+	if _, err := s.Start(rec, httptest.NewRequest("GET", "/auth/idp/callback", nil), "user-1", alice,
+		middleware.AuthenticatedAt(clk.Now().Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	sso, ok := setCookie(rec)
+	if !ok {
+		t.Fatal("Start set no cookie")
+	}
 	for _, tt := range []struct {
 		name, raw string
 		status    int
 	}{
 		{"session from before the cut-off", earlier, 401},
 		{"session started right after", fresh.Value, 200},
+		{"session started after, authenticated before", sso.Value, 200},
 	} {
 		req := httptest.NewRequest("GET", "/api/me", nil)
 		req.Header.Set("Cookie", cookieHeader(tt.raw))

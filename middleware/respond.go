@@ -14,8 +14,7 @@ func (s *Sessions[T]) unauthorized(w http.ResponseWriter, r *http.Request, err e
 		return
 	}
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Add("Vary", "Cookie")
+	noStore(h)
 	login := s.loginURL(r.URL.RequestURI())
 	switch {
 	case r.Header.Get("HX-Request") == "true":

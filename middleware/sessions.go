@@ -26,9 +26,12 @@ type Sessions[T any] struct {
 	check  func(context.Context, *token.Claims[T]) error
 	cache  *verifiedCache[T]
 	cop    *http.CrossOriginProtection
-	// revokeFor is how long a revocation must be kept: every token of the session issued up to
-	// now expires within it. The margin covers the verifier's leeway.
+	// revokeFor is how long a subject-wide revocation must be kept: every token issued up to
+	// now, remembered ones included, expires within it. The margin covers the verifier's leeway.
 	revokeFor time.Duration
+
+	pcodec  *token.Codec[pendingClaims] // pending second-step credentials (pending.go)
+	pcookie http.Cookie                 // their cookie's template
 }
 
 // revocationMargin covers the clock leeway a verifier may grant past a token's expiry.
@@ -43,13 +46,16 @@ func New[T any](codec *token.Codec[T], opts ...Option) (*Sessions[T], error) {
 		return nil, errors.New("middleware: nil codec")
 	}
 	cfg := defaultConfig()
-	for _, opt := range opts {
+	for i, opt := range opts {
 		if opt == nil {
-			continue
+			return nil, fmt.Errorf("middleware: option %d is nil", i)
 		}
 		if err := opt(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.revocationFailOpen && cfg.revocation == nil {
+		return nil, errors.New("middleware: WithRevocationFailOpen without WithRevocation: there is no revocation store to fail open")
 	}
 	if cfg.insecureCookie && !cfg.cookieNameSet {
 		cfg.cookieName = "session"
@@ -60,6 +66,9 @@ func New[T any](codec *token.Codec[T], opts ...Option) (*Sessions[T], error) {
 	}
 	if cfg.absoluteLifetime < codec.Lifetime() {
 		return nil, fmt.Errorf("middleware: absolute lifetime %v is shorter than the token lifetime %v", cfg.absoluteLifetime, codec.Lifetime())
+	}
+	if cfg.rememberLifetime < codec.Lifetime() {
+		return nil, fmt.Errorf("middleware: remember-me lifetime %v is shorter than the token lifetime %v", cfg.rememberLifetime, codec.Lifetime())
 	}
 	if cfg.check != nil {
 		check, ok := cfg.check.(func(context.Context, *token.Claims[T]) error)
@@ -80,7 +89,10 @@ func New[T any](codec *token.Codec[T], opts ...Option) (*Sessions[T], error) {
 			return nil, fmt.Errorf("middleware: trusted origin: %w", err)
 		}
 	}
-	s.revokeFor = codec.Lifetime() + revocationMargin
+	s.revokeFor = max(codec.Lifetime(), cfg.rememberLifetime) + revocationMargin
+	if err := s.setUpPending(); err != nil {
+		return nil, err
+	}
 	if cfg.insecureCookie {
 		cfg.logger.Warn().Str("cookie", cfg.cookieName).
 			Msg("keycard: session cookie without Secure: it travels over plain HTTP and can be stolen on the network; use only for development")

@@ -2,102 +2,69 @@ package middleware
 
 import (
 	"context"
-	"sync"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"time"
 )
 
-// Limiter throttles login attempts. The login handler calls Hit before it checks a password,
-// under a key derived from the account name and the client's address (hashed: a Limiter never
-// sees an e-mail address or an IP in the clear), and Reset after a successful login.
+// Limiter throttles login attempts at two levels. Each client has a budget of attempts across
+// every account it names ([DefaultClientAttempts]), and each account and client pair a smaller
+// allowance ([DefaultLoginAttempts]). The login handler calls Hit before it checks a password
+// and Reset after a successful login. Keys are hashed by the middleware: a Limiter never sees
+// an e-mail address or an IP in the clear.
+//
+// The client budget is what bounds the state one client can make a Limiter hold: without it,
+// a client naming a fresh account on every attempt would leave a window behind on each.
+// Implementations must check it before they create any state for the account.
 //
 // Implementations must be safe for concurrent use, must count atomically (parallel attempts
-// must not all slip through one check), and must forget keys once their window has passed.
-// [MemoryLimiter] serves one process; the redisstore module shares counts between processes.
+// must not all slip through one check), must forget keys once their window has passed, and
+// must never forget a live window to make room for another: that would hand the owner of the
+// forgotten window a fresh allowance of guesses. A store that is full refuses the attempt with
+// an error instead; the login handler then fails closed (503). [MemoryLimiter] serves one
+// process; the redisstore module shares counts between processes. The storetest package checks
+// an implementation against this contract.
 type Limiter interface {
 	// Hit records one attempt under key. It returns zero when the attempt may proceed, or how
-	// long the caller must wait before the next attempt may.
-	Hit(ctx context.Context, key string) (retryAfter time.Duration, err error)
+	// long the caller must wait before the next attempt may: when the account's allowance or
+	// the client's budget is used up. A refused attempt is not counted, at either level.
+	Hit(ctx context.Context, key ThrottleKey) (retryAfter time.Duration, err error)
 
-	// Reset forgets the attempts under key, after a successful login.
-	Reset(ctx context.Context, key string) error
+	// Reset is called after the attempt just recorded under key succeeded. It forgets the
+	// attempts on the account, and gives one attempt back to the client's budget, so that
+	// successful logins never use it up (many users may share one address); failed attempts
+	// stay counted.
+	Reset(ctx context.Context, key ThrottleKey) error
 }
 
-// Default login throttling: 5 attempts per account and client in 15 minutes. With bcrypt in the
-// way this keeps an online guessing attack at 480 guesses per day per account and address.
+// A ThrottleKey names what one login attempt is counted under. The login handler derives both
+// parts from the request: hashed, fixed-length hex strings.
+type ThrottleKey struct {
+	// Client identifies the client, as [WithClientIP] names it: an IPv4 address or an IPv6
+	// /64 network by default.
+	Client string
+	// Account identifies the account named in the attempt together with the client: the
+	// middleware derives it from both, so a Limiter may count accounts under Account alone.
+	Account string
+}
+
+// Default login throttling: 5 attempts per account and client, and 100 failed attempts per
+// client across all accounts, in 15 minutes. With bcrypt in the way this keeps an online
+// guessing attack at 480 guesses per day per account and address, and password spraying from
+// one address at 9,600 guesses a day in all.
 const (
-	DefaultLoginAttempts = 5
-	DefaultLoginWindow   = 15 * time.Minute
+	DefaultLoginAttempts  = 5
+	DefaultClientAttempts = 100
+	DefaultLoginWindow    = 15 * time.Minute
 )
 
-// MemoryLimiter is a fixed-window [Limiter] held in the memory of one process: at most max hits
-// per key in each window, counted from the key's first hit. Its zero value is not usable; create
-// one with [NewMemoryLimiter]. It is safe for concurrent use, and expired keys are swept on
-// writes, so memory stays proportional to the keys seen within one window.
-type MemoryLimiter struct {
-	max    int
-	window time.Duration
-	now    func() time.Time
+// ErrLimiterFull is returned by [MemoryLimiter.Hit] when an attempt would need a new entry and
+// the limiter holds as many as it may ([LimitEntries]). The login handler answers 503.
+var ErrLimiterFull = errors.New("middleware: login limiter full")
 
-	mu        sync.Mutex
-	windows   map[string]*fixedWindow
-	nextSweep time.Time
-}
-
-type fixedWindow struct {
-	hits int
-	ends time.Time
-}
-
-// NewMemoryLimiter returns a limiter that allows max attempts per key in each window. max and
-// window must be positive; values below 1 fall back to [DefaultLoginAttempts] and
-// [DefaultLoginWindow]. now is the clock; nil means [time.Now].
-func NewMemoryLimiter(max int, window time.Duration, now func() time.Time) *MemoryLimiter {
-	if max < 1 {
-		max = DefaultLoginAttempts
-	}
-	if window <= 0 {
-		window = DefaultLoginWindow
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryLimiter{max: max, window: window, now: now, windows: make(map[string]*fixedWindow)}
-}
-
-// Hit implements [Limiter]. It never fails.
-func (l *MemoryLimiter) Hit(_ context.Context, key string) (time.Duration, error) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweepLocked(now)
-	w, ok := l.windows[key]
-	if !ok || !now.Before(w.ends) {
-		w = &fixedWindow{ends: now.Add(l.window)}
-		l.windows[key] = w
-	}
-	if w.hits >= l.max {
-		return w.ends.Sub(now), nil
-	}
-	w.hits++
-	return 0, nil
-}
-
-// Reset implements [Limiter]. It never fails.
-func (l *MemoryLimiter) Reset(_ context.Context, key string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.windows, key)
-	return nil
-}
-
-func (l *MemoryLimiter) sweepLocked(now time.Time) {
-	if now.Before(l.nextSweep) {
-		return
-	}
-	l.nextSweep = now.Add(l.window)
-	for k, w := range l.windows {
-		if !now.Before(w.ends) {
-			delete(l.windows, k)
-		}
-	}
+// newThrottleKey derives the key of one attempt from the identifier typed and the client.
+func newThrottleKey(identifier, client string) ThrottleKey {
+	sum := sha256.Sum256([]byte("keycard client\x00" + client))
+	return ThrottleKey{Client: hex.EncodeToString(sum[:16]), Account: throttleKey(identifier, client)}
 }

@@ -27,14 +27,13 @@ func dummyHash(cost int) string {
 //	}
 //	return h.Verify(ctx, u.Hash, password)
 //
-// It runs the very code path of Verify, including its fast refusals, so its result matches
-// what Verify would return for a wrong password: [ErrMismatch], or an error matching both
-// ErrMismatch and the reason (ErrEmpty, ErrTooLong, ErrInvalidByte), or [ErrBusy] when ctx
-// ends before a concurrency slot is free. It never returns nil.
-//
-// Timing is only equal when stored hashes have h's cost: a user whose hash has an older cost
-// takes a different time, until [Hasher.NeedsRehash] has upgraded it. Safe for concurrent
-// use.
+// It runs the very code path of Verify, including its fast refusals and the padding of a
+// mismatch, so its result and its time match what Verify takes for a wrong password against
+// a stored hash of any cost up to Cost() plus the timing headroom ([WithTimingHeadroom]):
+// [ErrMismatch], or an error matching both ErrMismatch and the reason (ErrEmpty,
+// ErrTooLong, ErrInvalidByte), or [ErrBusy] when ctx ends before a concurrency slot is
+// free, or an error matching ErrMismatch and ctx.Err() when ctx ends during the padding. It
+// never returns nil. Safe for concurrent use.
 func (h *Hasher) VerifyDummy(ctx context.Context, password []byte) error {
 	h = h.self()
 	if err := h.Verify(ctx, h.dummy, password); err != nil {

@@ -63,7 +63,7 @@ var (
 	ErrInvalidCost = errors.New("password: invalid cost")
 
 	// ErrInvalidOption is returned by [New] for a nil [Option] or an out-of-range
-	// [WithMinLength] or [WithConcurrency] value.
+	// [WithMinLength], [WithConcurrency] or [WithTimingHeadroom] value.
 	ErrInvalidOption = errors.New("password: invalid option")
 )
 

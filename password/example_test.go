@@ -26,9 +26,11 @@ func ExampleHash() {
 
 func ExampleNew() {
 	// One Hasher per process, built at start-up. MinCost keeps this example fast; real
-	// applications keep the default or raise it.
+	// applications keep the default or raise it. No hash stored here has a cost above 10,
+	// so no timing headroom is needed: a wrong password is padded to cost 10's time.
 	h, err := password.New(
 		password.WithCost(password.MinCost),
+		password.WithTimingHeadroom(0),
 		password.WithMinLength(10),
 		password.WithConcurrency(2),
 	)
@@ -84,7 +86,10 @@ func ExampleHasher_Hash() {
 // A login handler's core: bcrypt work whether or not the user exists, one error check for
 // wrong credentials, and a hash upgrade after a successful login.
 func ExampleHasher_VerifyDummy() {
-	h, err := password.New(password.WithCost(password.MinCost))
+	// Every stored hash here has a cost of 10 or less, so no timing headroom is needed:
+	// each failure below is padded to the time of a cost-10 comparison. Keep the default
+	// headroom (2) if some hashes may have a higher cost than the Hasher's.
+	h, err := password.New(password.WithCost(password.MinCost), password.WithTimingHeadroom(0))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -101,7 +106,7 @@ func ExampleHasher_VerifyDummy() {
 		if ok {
 			err = h.Verify(ctx, stored, []byte(pw))
 		} else {
-			err = h.VerifyDummy(ctx, []byte(pw)) // always fails, in the time of a cost-10 Verify
+			err = h.VerifyDummy(ctx, []byte(pw)) // always fails, in the time of a wrong password
 		}
 		switch {
 		case err == nil:

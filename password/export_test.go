@@ -1,7 +1,9 @@
 package password
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -32,3 +34,27 @@ func HoldSlot(h *Hasher) (release func()) {
 
 // DummyHash returns h's dummy hash.
 func DummyHash(h *Hasher) string { return h.dummy }
+
+// Padding exposes padding, Work work and Sleep sleep.
+var (
+	Padding = padding
+	Work    = work
+	Sleep   = sleep
+)
+
+// OnWait makes f h's wait: f is called instead of sleeping whenever Verify pads a mismatch.
+// Set it before h is used.
+func OnWait(h *Hasher, f func(ctx context.Context, d time.Duration) error) { h.wait = f }
+
+// TryHoldSlot takes one of h's concurrency slots if one is free.
+func TryHoldSlot(h *Hasher) (release func(), ok bool) {
+	select {
+	case h.sem <- struct{}{}:
+		return func() { <-h.sem }, true
+	default:
+		return nil, false
+	}
+}
+
+// PadCost returns the cost h pads failed comparisons to.
+func PadCost(h *Hasher) int { return h.padCost }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -15,10 +16,11 @@ import (
 // hashes up to cost 14 (4× the default work) always verify.
 const verifyCostFloor = 14
 
-// Hasher hashes and verifies passwords with bcrypt at one configured cost, and bounds how
-// many bcrypt operations run at once. Build one with [New]. A Hasher is immutable and safe
-// for concurrent use; share one per process (its concurrency bound only holds among the
-// callers that share it).
+// Hasher hashes and verifies passwords with bcrypt at one configured cost, bounds how many
+// bcrypt operations run at once, and pads failed comparisons to one time. Build one with
+// [New]. A Hasher's configuration is immutable and it is safe for concurrent use; share one
+// per process (its concurrency bound and its timing estimate only hold among the callers
+// that share it).
 //
 // The zero Hasher, and a nil *Hasher, behave like the package's default Hasher — New()
 // with no options, built once — and share its concurrency bound with [Hash] and [Verify].
@@ -26,13 +28,20 @@ type Hasher struct {
 	cost          int
 	minLength     int
 	maxVerifyCost int
+	padCost       int           // a failed comparison ends when one at this cost would (padding.go)
 	sem           chan struct{} // one element per running bcrypt operation
 	dummy         string        // see dummy.go
+
+	// speed is how fast recent comparisons ran, for the padding: the only state that changes
+	// after New, under its own lock.
+	speed speed
+	// wait is sleep; export_test.go replaces it to observe the padding.
+	wait func(ctx context.Context, d time.Duration) error
 }
 
-// New returns a Hasher configured by opts; see [WithCost], [WithMinLength] and
-// [WithConcurrency] for the defaults. It fails with an error matching [ErrInvalidCost] or
-// [ErrInvalidOption] when an option is out of range or nil. New does no bcrypt work (the
+// New returns a Hasher configured by opts; see [WithCost], [WithMinLength],
+// [WithConcurrency] and [WithTimingHeadroom] for the defaults. It fails with an error
+// matching [ErrInvalidCost] or [ErrInvalidOption] when an option is out of range or nil. New does no bcrypt work (the
 // dummy hash for [Hasher.VerifyDummy] is assembled, not computed), so it is fast.
 func New(opts ...Option) (*Hasher, error) {
 	o := defaultOptions()
@@ -44,18 +53,32 @@ func New(opts ...Option) (*Hasher, error) {
 			return nil, err
 		}
 	}
+	if limit := verifyCeiling(o.cost) - o.cost; o.headroom > limit {
+		return nil, fmt.Errorf("%w: timing headroom %d above %d, the most Verify accepts at cost %d (hashes above cost %d are refused)",
+			ErrInvalidOption, o.headroom, limit, o.cost, verifyCeiling(o.cost))
+	}
 	return newHasher(o), nil
 }
 
 func newHasher(o options) *Hasher {
+	ceiling := verifyCeiling(o.cost)
+	headroom := o.headroom
+	if headroom < 0 { // not set: the default, within the ceiling
+		headroom = min(defaultHeadroom, ceiling-o.cost)
+	}
 	return &Hasher{
 		cost:          o.cost,
 		minLength:     o.minLength,
-		maxVerifyCost: min(max(o.cost+2, verifyCostFloor), maxCost),
+		maxVerifyCost: ceiling,
+		padCost:       o.cost + headroom,
 		sem:           make(chan struct{}, o.concurrency),
 		dummy:         dummyHash(o.cost),
+		wait:          sleep,
 	}
 }
+
+// verifyCeiling is the highest stored cost Verify agrees to compute for a Hasher of cost.
+func verifyCeiling(cost int) int { return min(max(cost+2, verifyCostFloor), maxCost) }
 
 // defaultHasher is the Hasher behind the package-level functions and the zero Hasher. It is
 // built on first use and never changes.
@@ -128,9 +151,16 @@ func (h *Hasher) Hash(ctx context.Context, password []byte) (string, error) {
 // Python's bcrypt ...); $2x$ and $2$ are refused, see [ErrMalformedHash].
 //
 // Verify waits for a concurrency slot like [Hasher.Hash] and fails with [ErrBusy] when ctx
-// ends first. The time a comparison takes depends on the cost of the stored hash; use
-// [Hasher.VerifyDummy] when there is no user, and [Hasher.NeedsRehash] after a match to
-// upgrade old hashes. A nil ctx is treated as [context.Background]. Safe for concurrent use.
+// ends first. A match returns as soon as bcrypt is done. A mismatch is padded: Verify
+// returns [ErrMismatch] when a comparison at Cost() plus the timing headroom (2 by default,
+// see [WithTimingHeadroom]) would have ended, estimated from the comparisons made, so a
+// wrong password takes the same time whatever the stored hash's cost up to there, and the
+// same as [Hasher.VerifyDummy] for a user who does not exist. The padding is a timer, not
+// CPU work, and holds no concurrency slot; if ctx ends during it, Verify returns at once
+// with an error matching both ErrMismatch and ctx.Err(). Hashes above Cost()+headroom
+// (possible below cost 12, where the ceiling of 14 is further away) still take their own,
+// longer time. Use [Hasher.NeedsRehash] after a match to upgrade old hashes. A nil ctx is
+// treated as [context.Background]. Safe for concurrent use.
 func (h *Hasher) Verify(ctx context.Context, hash string, password []byte) error {
 	h = h.self()
 	if err := checkVerify(password); err != nil {
@@ -143,11 +173,25 @@ func (h *Hasher) Verify(ctx context.Context, hash string, password []byte) error
 	if cost > h.maxVerifyCost {
 		return fmt.Errorf("%w: cost %d, limit %d", ErrCostTooHigh, cost, h.maxVerifyCost)
 	}
-	if err := h.acquire(ctx); err != nil {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	took, err := h.compare(ctx, hash, password)
+	if err != ErrMismatch {
 		return err
 	}
+	return h.pad(ctx, cost, took)
+}
+
+// compare runs one bcrypt comparison in a concurrency slot and reports how long it took.
+func (h *Hasher) compare(ctx context.Context, hash string, password []byte) (time.Duration, error) {
+	if err := h.acquire(ctx); err != nil {
+		return 0, err
+	}
 	defer h.release()
-	return compareError(bcrypt.CompareHashAndPassword([]byte(hash), password))
+	start := time.Now()
+	err := bcrypt.CompareHashAndPassword([]byte(hash), password)
+	return time.Since(start), compareError(err)
 }
 
 // NeedsRehash reports whether hash should be replaced by a fresh Hash of the password: true

@@ -12,10 +12,12 @@ import (
 )
 
 // newTestHasher returns a Hasher at cost 4 (through the test-only hook) so tests run in
-// milliseconds.
+// milliseconds, without timing headroom: a wrong password is padded to cost 4 at most, not
+// to cost 6, which under the race detector would cost seconds per test. The padding tests
+// (padding_test.go) ask for the headroom they test.
 func newTestHasher(t testing.TB, opts ...password.Option) *password.Hasher {
 	t.Helper()
-	h, err := password.New(append([]password.Option{password.WithTestCost(4)}, opts...)...)
+	h, err := password.New(append([]password.Option{password.WithTestCost(4), password.WithTimingHeadroom(0)}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -447,7 +449,11 @@ func TestPackageLevel(t *testing.T) {
 	if err := password.Verify(ctx, v.hash, []byte(v.password)); err != nil {
 		t.Errorf("Verify(known answer) = %v, want nil", err)
 	}
-	if err := password.Verify(ctx, v.hash, []byte("U*U*")); !errors.Is(err, password.ErrMismatch) {
+	// The default Hasher pads a mismatch to a cost-14 comparison's time: a deadline cuts
+	// the wait short, and the answer is still a mismatch.
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if err := password.Verify(short, v.hash, []byte("U*U*")); !errors.Is(err, password.ErrMismatch) {
 		t.Errorf("Verify(wrong) = %v, want ErrMismatch", err)
 	}
 	if _, err := password.Hash(ctx, []byte("short")); !errors.Is(err, password.ErrTooShort) {
@@ -527,6 +533,62 @@ func TestConcurrencyBound(t *testing.T) {
 	release()
 	if err := <-done; err != nil {
 		t.Errorf("Verify after release = %v, want nil", err)
+	}
+}
+
+// TestConcurrencyBoundBlocksLiveCallers: while the only slot is held, Hash, Verify and
+// VerifyDummy with a live context wait; each proceeds once the slot is free. (Removing the
+// bound makes each return within milliseconds at cost 4.)
+func TestConcurrencyBoundBlocksLiveCallers(t *testing.T) {
+	h := newTestHasher(t, password.WithConcurrency(1))
+	pw := []byte("abcdefgh")
+	hash, err := h.Hash(t.Context(), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := []struct {
+		name string
+		run  func() error
+		want error
+	}{
+		{"Hash", func() error { _, err := h.Hash(context.Background(), pw); return err }, nil},
+		{"Verify", func() error { return h.Verify(context.Background(), hash, pw) }, nil},
+		{"VerifyDummy", func() error { return h.VerifyDummy(context.Background(), pw) }, password.ErrMismatch},
+	}
+	for _, op := range ops {
+		t.Run(op.name, func(t *testing.T) {
+			release := password.HoldSlot(h)
+			done := make(chan error, 1)
+			go func() { done <- op.run() }()
+			select {
+			case err := <-done:
+				release()
+				t.Fatalf("%s returned (%v) while the only slot was held, want it to wait", op.name, err)
+			case <-time.After(200 * time.Millisecond):
+			}
+			release()
+			if err := <-done; !errors.Is(err, op.want) || (op.want == nil) != (err == nil) {
+				t.Errorf("%s after release = %v, want %v", op.name, err, op.want)
+			}
+		})
+	}
+}
+
+// TestDummyHashHasTheHashersCost: the dummy hash is at the Hasher's own cost, whatever it
+// is (New builds it without bcrypt work, so even cost 31 is free to check).
+func TestDummyHashHasTheHashersCost(t *testing.T) {
+	for _, opts := range [][]password.Option{
+		{password.WithTestCost(4)}, {password.WithTestCost(5)}, {password.WithCost(password.MinCost)},
+		{}, {password.WithCost(13)}, {password.WithCost(31)},
+	} {
+		h := mustNew(t, opts...)
+		cost, err := password.ParseHash(password.DummyHash(h))
+		if err != nil {
+			t.Fatalf("cost %d: dummy hash does not parse: %v", h.Cost(), err)
+		}
+		if cost != h.Cost() {
+			t.Errorf("dummy hash of a cost-%d Hasher has cost %d, want %d", h.Cost(), cost, h.Cost())
+		}
 	}
 }
 

@@ -35,13 +35,18 @@ type options struct {
 	cost        int
 	minLength   int
 	concurrency int
+	headroom    int // -1: defaultHeadroom, lowered to fit the verification ceiling
 }
+
+// defaultHeadroom is the timing headroom unless [WithTimingHeadroom] says otherwise.
+const defaultHeadroom = 2
 
 func defaultOptions() options {
 	return options{
 		cost:        DefaultCost,
 		minLength:   DefaultMinLength,
 		concurrency: runtime.GOMAXPROCS(0),
+		headroom:    -1,
 	}
 }
 
@@ -93,6 +98,29 @@ func WithConcurrency(n int) Option {
 			return fmt.Errorf("%w: concurrency %d, want at least 1", ErrInvalidOption, n)
 		}
 		o.concurrency = n
+		return nil
+	}
+}
+
+// WithTimingHeadroom sets how many cost steps above the Hasher's cost a stored hash may be
+// and still fail a login in the same time as an unknown account. Verify pads every
+// mismatch (VerifyDummy's included), in wall time, to the time a comparison at Cost()+n
+// would take, so that a wrong password against a stored hash of any cost up to Cost()+n
+// and [Hasher.VerifyDummy] end together; see [Hasher.Verify]. The default is 2, which
+// covers every hash Verify accepts at the default cost (lowered if the ceiling is nearer,
+// as at cost 30 or 31). n must be in 0..max(Cost()+2, 14)-Cost(), since hashes above that
+// ceiling are refused unread ([ErrCostTooHigh]); otherwise New fails with an error matching
+// [ErrInvalidOption].
+//
+// Each step doubles the wall time of a failed login (not its CPU time: the padding is a
+// timer and holds no concurrency slot). With 0, a Hasher still pads mismatches against
+// older, cheaper hashes up to its own cost.
+func WithTimingHeadroom(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return fmt.Errorf("%w: timing headroom %d, want at least 0", ErrInvalidOption, n)
+		}
+		o.headroom = n
 		return nil
 	}
 }

@@ -35,7 +35,7 @@ func BenchmarkIsRevoked(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				got, err := s.IsRevoked(ctx, bc.sid, "alice", now)
+				got, err := s.IsRevoked(ctx, bc.sid, "alice", now, 0)
 				if err != nil || got != bc.want {
 					b.Fatalf("IsRevoked = %v, %v; want %v", got, err, bc.want)
 				}
@@ -46,7 +46,7 @@ func BenchmarkIsRevoked(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := s.IsRevoked(ctx, "live", "alice", now); err != nil {
+				if _, err := s.IsRevoked(ctx, "live", "alice", now, 0); err != nil {
 					b.Error(err)
 					return
 				}

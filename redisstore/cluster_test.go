@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/redisstore"
 	"github.com/keycard-go/keycard/token"
 )
@@ -87,7 +88,7 @@ func TestCluster(t *testing.T) {
 				t.Fatalf("RevokeSubject: %v", err)
 			}
 		}
-		got, err := s.IsRevoked(ctx, sid, sub, now.Add(-time.Minute))
+		got, err := s.IsRevoked(ctx, sid, sub, now.Add(-time.Minute), 0)
 		if err != nil {
 			t.Fatalf("IsRevoked: %v", err)
 		}
@@ -95,7 +96,7 @@ func TestCluster(t *testing.T) {
 			t.Errorf("IsRevoked(%s, %s) = %v, want %v", sid, sub, got, want)
 		}
 
-		key := fmt.Sprintf("login-%d", i)
+		key := middleware.ThrottleKey{Client: fmt.Sprintf("client-%d", i), Account: "login"}
 		for j, want := range []bool{false, false, true} {
 			d, err := s.Hit(ctx, key)
 			if err != nil {
@@ -122,5 +123,22 @@ func TestCluster(t *testing.T) {
 	}
 	if crossSlot == 0 {
 		t.Error("no check read keys of two slots: the test proves nothing about CROSSSLOT")
+	}
+
+	// A client's two limiter keys share a slot whatever braces the prefix holds.
+	for _, prefix := range []string{"{app}:", "app{", "a}b{c:", "{"} {
+		s, err := redisstore.New(client, redisstore.WithTimeout(5*time.Second), redisstore.WithPrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			key := middleware.ThrottleKey{Client: fmt.Sprintf("client-%d}{", i), Account: "login"}
+			if _, err := s.Hit(ctx, key); err != nil {
+				t.Errorf("prefix %q: Hit: %v", prefix, err)
+			}
+			if err := s.Reset(ctx, key); err != nil {
+				t.Errorf("prefix %q: Reset: %v", prefix, err)
+			}
+		}
 	}
 }

@@ -13,15 +13,21 @@
 // Redis holds no secret: no token, cookie, password or signing key. It holds session IDs with
 // the time their revocation ends, SHA-256 digests of subjects (user IDs, often e-mail
 // addresses) with the cut-off of a "log out everywhere", and counters under the limiter keys
-// the middleware derives (already hashed). Whoever can write to Redis can still lift a
+// the middleware derives (already hashed). With [Store.Registry] as the session list, it also
+// holds, per subject digest, each session's ID, times, "remember me" choice, a short device
+// description and the client address, which is personal data: the entries expire with their
+// sessions, and known devices are kept as SHA-256 digests for 90 days. Whoever can write to Redis can still lift a
 // revocation or a throttle, or revoke every session: protect it like the application's
 // database (network isolation, AUTH or ACLs, TLS across untrusted networks), and give it a
 // key prefix of its own ([WithPrefix]) when it is shared.
 //
 // Every record expires with the lifetime it protects: a session revocation when the session
 // would have ended anyway, a subject cut-off at the until its caller passes, a counter at the
-// end of its window. Memory use stays proportional to the logouts of one session lifetime
-// and the login attempts of one window, and nothing needs cleaning up.
+// end of its window. Revocations grow with logouts, which need a signed-in user; login
+// counters with attempts, which anyone can make, so they are bounded per client: a client's
+// budget ([WithClientLimit], 100 failed attempts per window) is checked before any counter of
+// an account is created, and one client makes Redis hold at most about 2×budget+1 counters
+// (about 14 kB at the default) whatever it sends. Nothing needs cleaning up.
 //
 // A revocation lives only as long as Redis keeps it. A server without persistence (RDB or
 // AOF) or replicas forgets every logout when it restarts, and the logged-out tokens are
@@ -31,6 +37,13 @@
 // persistence or replication and with maxmemory-policy noeviction, where a full server
 // refuses writes, which the store reports as [ErrUnavailable]; and keep token lifetimes
 // short.
+//
+// One client cannot fill a Redis, but many can: an attacker with thousands of addresses (IPv6
+// /64s are cheap) leaves two counters per address. On a Redis shared with revocations and
+// running noeviction, logouts then fail (503) while copied cookies keep working. Give the
+// limiter a Redis of its own ([WithLimiterClient]), also with maxmemory-policy noeviction
+// (evicting a counter would hand its owner fresh guesses) and without need of persistence:
+// a full limiter Redis refuses logins (503, fail closed) and revocations never notice.
 //
 // # Failure model
 //
@@ -42,10 +55,11 @@
 // logins whose throttle check fails; that turns a Redis outage into an outage of the
 // application rather than into accepted logouts or unthrottled password guessing.
 //
-// Each update is one Lua script on one key, so it is atomic: parallel login attempts cannot
-// slip past the limit on any instance, and of two "log out everywhere" the later cut-off
-// wins. Keys are single and each command touches one, so Redis Cluster never answers
-// CROSSSLOT; the revocation check reads its two keys in one pipelined round trip.
+// Each update is one Lua script, so it is atomic: parallel login attempts cannot slip past
+// either limit on any instance, and of two "log out everywhere" the later cut-off wins. A
+// revocation script touches one key; the limiter's touches a client's two counters, which
+// share a hash tag, so Redis Cluster never answers CROSSSLOT. The revocation check reads its
+// two keys in one pipelined round trip.
 //
 // The store reads the clock of the instance it runs on to write and check revocations
 // ([WithClock]); instances should keep their clocks in sync, as token expiry already needs.

@@ -33,7 +33,7 @@ func ExampleNew() {
 	if err := store.RevokeSubject(ctx, "user-42", time.Now(), time.Now().Add(24*time.Hour)); err != nil {
 		log.Print(err)
 	}
-	revoked, err := store.IsRevoked(ctx, "session-id", "user-42", time.Now().Add(-time.Hour))
+	revoked, err := store.IsRevoked(ctx, "session-id", "user-42", time.Now().Add(-time.Hour), 0)
 	switch {
 	case errors.Is(err, redisstore.ErrUnavailable):
 		log.Print("redis unavailable: refuse the request") // fail closed

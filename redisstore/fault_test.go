@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/redisstore"
 	"github.com/keycard-go/keycard/token"
 )
@@ -24,11 +25,11 @@ func eachCall(s *redisstore.Store, check func(name string, err error, elapsed ti
 		name string
 		call func() error
 	}{
-		{"IsRevoked", func() error { _, err := s.IsRevoked(ctx, "sid-1", "alice", now); return err }},
+		{"IsRevoked", func() error { _, err := s.IsRevoked(ctx, "sid-1", "alice", now, 0); return err }},
 		{"Revoke", func() error { return s.Revoke(ctx, "sid-2", now.Add(time.Hour)) }},
 		{"RevokeSubject", func() error { return s.RevokeSubject(ctx, "bob", now, now.Add(time.Hour)) }},
-		{"Hit", func() error { _, err := s.Hit(ctx, "k"); return err }},
-		{"Reset", func() error { return s.Reset(ctx, "k") }},
+		{"Hit", func() error { _, err := s.Hit(ctx, middleware.ThrottleKey{Client: "c", Account: "k"}); return err }},
+		{"Reset", func() error { return s.Reset(ctx, middleware.ThrottleKey{Client: "c", Account: "k"}) }},
 	}
 	for _, c := range calls {
 		start := time.Now()
@@ -70,7 +71,7 @@ func expectRecovery(t *testing.T, s *redisstore.Store) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		_, err := s.IsRevoked(t.Context(), "sid-1", "alice", time.Now())
+		_, err := s.IsRevoked(t.Context(), "sid-1", "alice", time.Now(), 0)
 		if err == nil {
 			break
 		}
@@ -122,7 +123,7 @@ func TestCallerContext(t *testing.T) {
 	s, _ := newStore(t, client)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := s.IsRevoked(ctx, token.SessionID("sid"), token.Subject("sub"), time.Now())
+	_, err := s.IsRevoked(ctx, token.SessionID("sid"), token.Subject("sub"), time.Now(), 0)
 	if !errors.Is(err, redisstore.ErrUnavailable) || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: err = %v, want ErrUnavailable and context.Canceled", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/redisstore"
 )
 
@@ -32,7 +33,14 @@ func TestNew(t *testing.T) {
 		{"all options", good, []redisstore.Option{
 			redisstore.WithPrefix("app:"), redisstore.WithTimeout(time.Second),
 			redisstore.WithLoginLimit(10, time.Minute), redisstore.WithClock(time.Now),
+			redisstore.WithClientLimit(50), redisstore.WithLimiterClient(cluster),
 		}, ""},
+		{"prefix with a hash tag", good, []redisstore.Option{redisstore.WithPrefix("{app}:")}, ""},
+		{"prefix with an open brace", good, []redisstore.Option{redisstore.WithPrefix("app{")}, ""},
+		{"prefix with an empty hash tag", good, []redisstore.Option{redisstore.WithPrefix("app{}:")}, "empty Cluster hash tag"},
+		{"zero client limit", good, []redisstore.Option{redisstore.WithClientLimit(0)}, "below 1"},
+		{"nil limiter client", good, []redisstore.Option{redisstore.WithLimiterClient(nil)}, "limiter client: redisstore: nil redis client"},
+		{"limiter client ignoring deadlines", good, []redisstore.Option{redisstore.WithLimiterClient(noDeadlines)}, "ContextTimeoutEnabled"},
 		{"nil client", nil, nil, "nil redis client"},
 		{"nil *redis.Client", (*redis.Client)(nil), nil, "nil redis client"},
 		{"context timeouts disabled", noDeadlines, nil, "ContextTimeoutEnabled"},
@@ -85,14 +93,14 @@ func TestPrefix(t *testing.T) {
 			if err := s.RevokeSubject(ctx, "y", now, now.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Hit(ctx, "z"); err != nil {
+			if _, err := s.Hit(ctx, middleware.ThrottleKey{Client: "z", Account: "w"}); err != nil {
 				t.Fatal(err)
 			}
-			if got := keys(t, client, prefix); len(got) != 3 {
-				t.Errorf("keys under %q = %q, want 3", prefix, got)
+			if got := keys(t, client, prefix); len(got) != 4 {
+				t.Errorf("keys under %q = %q, want 4", prefix, got)
 			}
-			if all := keys(t, client, ""); len(all) != 3 {
-				t.Errorf("keys = %q, want only the 3 under %q", all, prefix)
+			if all := keys(t, client, ""); len(all) != 4 {
+				t.Errorf("keys = %q, want only the 4 under %q", all, prefix)
 			}
 			if err := client.FlushDB(ctx).Err(); err != nil {
 				t.Fatal(err)

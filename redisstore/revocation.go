@@ -33,10 +33,12 @@ return 1
 `
 
 // revokeSubjectScript records a subject-wide cut-off, keeping the later cut-off and the later
-// until of the old and new records, and never shortening the expiry already set.
+// until of the old and new records, and never shortening the expiry already set. It records a
+// session's version cut-off the same way, the version in place of the time.
 //
-//	KEYS[1]  subject key, a hash {c: cut-off in Unix µs, u: until in Unix ms}
-//	ARGV[1]  cut-off, Unix µs
+//	KEYS[1]  subject key, a hash {c: cut-off in Unix µs, u: until in Unix ms},
+//	         or version key, a hash {c: oldest valid version, u: until in Unix ms}
+//	ARGV[1]  cut-off, Unix µs, or version
 //	ARGV[2]  until, Unix ms
 //	ARGV[3]  now, Unix ms
 //
@@ -90,6 +92,26 @@ func (s *Store) Revoke(ctx context.Context, sid token.SessionID, until time.Time
 	return nil
 }
 
+// RevokeBefore implements [middleware.RevocationStore]: the tokens of session sid whose version
+// is below version count as revoked until the given time, and the record expires from Redis
+// then (its expiry is the later of the old and new untils; the version the higher of the two).
+// An until that has already passed writes nothing and returns nil. It is safe for concurrent
+// use; on failure it returns an error wrapping [ErrUnavailable].
+//
+// Versions are compared as Lua numbers (doubles), exactly up to 2^53: a session updated every
+// millisecond would take 285,000 years to get there.
+func (s *Store) RevokeBefore(ctx context.Context, sid token.SessionID, version uint64, until time.Time) error {
+	now := s.cfg.now()
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.revokeSubject.Run(ctx, s.client, []string{s.versionKey(sid)},
+		strconv.FormatUint(version, 10), unixMillisCeil(until), now.UnixMilli()).Err()
+	if err != nil {
+		return unavailable("revoke before", err)
+	}
+	return nil
+}
+
 // RevokeSubject implements [middleware.RevocationStore]: "log out everywhere". Every session of
 // sub that began before cutoff (compared in whole microseconds, see [Store.IsRevoked]) counts
 // as revoked until the given time, and the record expires from Redis then. Of two cut-offs the
@@ -114,19 +136,21 @@ func (s *Store) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, un
 }
 
 // IsRevoked implements [middleware.RevocationStore]: it reports whether the session sid was
-// revoked, or its subject sub was revoked after authTime, the moment the session began. Both
-// records are read in one round trip. The subject comparison is made in whole Unix
-// microseconds, as tokens carry auth_time: a session that began in the same microsecond as the
-// cut-off (a login right after "log out everywhere") is kept. Records whose until has passed on the store's clock count as absent, even before
-// Redis drops them.
+// revoked, its version is below the session's cut-off, or its subject sub was revoked after
+// started, the moment the session began. The three records are read in one round trip. The
+// subject comparison is made in whole Unix microseconds, as tokens carry the session start: a
+// session that began in the same microsecond as the cut-off (a login right after "log out
+// everywhere") is kept. Records whose until has passed on the store's clock count as absent,
+// even before Redis drops them.
 //
 // It is safe for concurrent use. On failure it returns false and an error wrapping
 // [ErrUnavailable]; false then means "unknown", not "allowed".
-func (s *Store) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, authTime time.Time) (bool, error) {
+func (s *Store) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Subject, started time.Time, version uint64) (bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
 	sessionCmd := pipe.Get(ctx, s.sessionKey(sid))
+	versionCmd := pipe.HMGet(ctx, s.versionKey(sid), "c", "u")
 	subjectCmd := pipe.HMGet(ctx, s.subjectKey(sub), "c", "u")
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return false, unavailable("is revoked", err)
@@ -141,19 +165,49 @@ func (s *Store) IsRevoked(ctx context.Context, sid token.SessionID, sub token.Su
 		return true, nil
 	}
 
-	fields, err := subjectCmd.Result()
-	if err != nil {
-		return false, unavailable("is revoked", err)
+	if c, live, err := liveCutoff(versionCmd, now); err != nil {
+		return false, unavailable("is revoked", fmt.Errorf("version record: %w", err))
+	} else if live {
+		minVersion, err := strconv.ParseUint(c, 10, 64)
+		if err != nil {
+			return false, unavailable("is revoked", fmt.Errorf("version record: %w", err))
+		}
+		if version < minVersion {
+			return true, nil
+		}
 	}
-	if fields[0] == nil && fields[1] == nil {
+
+	c, live, err := liveCutoff(subjectCmd, now)
+	switch {
+	case err != nil:
+		return false, unavailable("is revoked", fmt.Errorf("subject record: %w", err))
+	case !live:
 		return false, nil
 	}
-	cutoff, err1 := parseField(fields[0])
-	until, err2 := parseField(fields[1])
-	if err := errors.Join(err1, err2); err != nil {
+	cutoff, err := strconv.ParseInt(c, 10, 64)
+	if err != nil {
 		return false, unavailable("is revoked", fmt.Errorf("subject record: %w", err))
 	}
-	return now < until && authTime.UnixMicro() < cutoff, nil
+	return started.UnixMicro() < cutoff, nil
+}
+
+// liveCutoff reads a {c, u} hash (a subject's or a version cut-off) at now, in Unix ms: its
+// cut-off, exactly as the script stored it from its argument, and whether the record exists and
+// its until has not passed.
+func liveCutoff(cmd *redis.SliceCmd, now int64) (cutoff string, live bool, err error) {
+	fields, err := cmd.Result()
+	if err != nil {
+		return "", false, err
+	}
+	if fields[0] == nil && fields[1] == nil {
+		return "", false, nil
+	}
+	c, ok := fields[0].(string)
+	until, err := parseField(fields[1])
+	if !ok || err != nil {
+		return "", false, errors.Join(errors.New("malformed record"), err)
+	}
+	return c, now < until, nil
 }
 
 // parseField reads an integer field of an HMGET reply.

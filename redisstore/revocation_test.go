@@ -2,6 +2,10 @@ package redisstore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +31,7 @@ func revocationStore(t *testing.T) (*redisstore.Store, *clock, *redis.Client, st
 
 func isRevoked(t *testing.T, s *redisstore.Store, sid token.SessionID, sub token.Subject, authTime time.Time) bool {
 	t.Helper()
-	got, err := s.IsRevoked(t.Context(), sid, sub, authTime)
+	got, err := s.IsRevoked(t.Context(), sid, sub, authTime, 0)
 	if err != nil {
 		t.Fatalf("IsRevoked(%q, %q): %v", sid, sub, err)
 	}
@@ -254,4 +258,46 @@ func TestRevokeSubject(t *testing.T) {
 			t.Error("other subject: got revoked")
 		}
 	})
+}
+
+// TestUnreadableRecords: a record the store cannot read is an error, never "not revoked".
+// The records are written by hand, as a bug, a tool, another application sharing the prefix
+// or an attacker with write access could leave them.
+func TestUnreadableRecords(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		write func(c *redis.Client, sidKey, subKey string) error
+	}{
+		{"session record not a number", func(c *redis.Client, sidKey, _ string) error {
+			return c.Set(ctx, sidKey, "soon", time.Hour).Err()
+		}},
+		{"session record empty", func(c *redis.Client, sidKey, _ string) error {
+			return c.Set(ctx, sidKey, "", time.Hour).Err()
+		}},
+		{"session record of another type", func(c *redis.Client, sidKey, _ string) error {
+			return c.RPush(ctx, sidKey, "1").Err()
+		}},
+		{"subject record of another type", func(c *redis.Client, _, subKey string) error {
+			return c.Set(ctx, subKey, "1", time.Hour).Err()
+		}},
+		{"subject cut-off not a number", func(c *redis.Client, _, subKey string) error {
+			return c.HSet(ctx, subKey, "c", "later", "u", strconv.FormatInt(t0.Add(time.Hour).UnixMilli(), 10)).Err()
+		}},
+		{"subject until missing", func(c *redis.Client, _, subKey string) error {
+			return c.HSet(ctx, subKey, "c", strconv.FormatInt(t0.UnixMicro(), 10)).Err()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, client, prefix := revocationStore(t)
+			sum := sha256.Sum256([]byte("alice"))
+			if err := tc.write(client, prefix+"sid:sid-1", prefix+"sub:"+hex.EncodeToString(sum[:])); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.IsRevoked(ctx, "sid-1", "alice", t0.Add(-time.Minute), 0)
+			if !errors.Is(err, redisstore.ErrUnavailable) {
+				t.Errorf("IsRevoked = %v, %v; want an error wrapping ErrUnavailable", got, err)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/redisstore"
 )
 
@@ -29,6 +30,7 @@ func TestTwoInstances(t *testing.T) {
 	}
 	ctx := t.Context()
 	now := time.Now()
+	login := middleware.ThrottleKey{Client: "c", Account: "login"}
 
 	t.Run("logout on one, refused on the other", func(t *testing.T) {
 		a, b := newInstance(t)
@@ -59,20 +61,20 @@ func TestTwoInstances(t *testing.T) {
 	t.Run("attempts counted across both", func(t *testing.T) {
 		a, b := newInstance(t)
 		for i, s := range []*redisstore.Store{a, b, a, b} {
-			if d := hit(t, s, "login"); d != 0 {
+			if d := hit(t, s, login); d != 0 {
 				t.Fatalf("attempt %d: retryAfter = %v, want 0", i+1, d)
 			}
 		}
-		if d := hit(t, a, "login"); d == 0 {
+		if d := hit(t, a, login); d == 0 {
 			t.Error("A: fifth attempt allowed, want blocked")
 		}
-		if d := hit(t, b, "login"); d == 0 {
+		if d := hit(t, b, login); d == 0 {
 			t.Error("B: sixth attempt allowed, want blocked")
 		}
-		if err := b.Reset(ctx, "login"); err != nil {
+		if err := b.Reset(ctx, login); err != nil {
 			t.Fatal(err)
 		}
-		if d := hit(t, a, "login"); d != 0 {
+		if d := hit(t, a, login); d != 0 {
 			t.Errorf("A: after Reset on B: retryAfter = %v, want 0", d)
 		}
 	})
@@ -89,7 +91,7 @@ func TestTwoInstances(t *testing.T) {
 				s = b
 			}
 			wg.Go(func() {
-				d, err := s.Hit(ctx, "parallel")
+				d, err := s.Hit(ctx, middleware.ThrottleKey{Client: "c", Account: "parallel"})
 				if err != nil {
 					t.Error(err)
 				}

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -10,25 +11,33 @@ import (
 	"github.com/keycard-go/keycard/middleware"
 )
 
-// Store keeps keycard's revocations and login-throttle counts in Redis, so that every instance
-// of an application sees every logout and counts every login attempt. It implements
-// [middleware.RevocationStore] and [middleware.Limiter].
+// Store keeps keycard's revocations, login-throttle counts and single-use markers in Redis, so
+// that every instance of an application sees every logout, counts every login attempt and
+// refuses a one-time code or pending login used on another. It implements
+// [middleware.RevocationStore], [middleware.Limiter] and [middleware.OnceStore];
+// [Store.Registry] is its [middleware.SessionRegistry], the list of each user's sessions.
 //
 // Its zero value is not usable; create one with [New]. A Store is immutable after New and safe
 // for concurrent use; so is the go-redis client it wraps. The Store does not own the client:
-// close the client when the application shuts down.
+// close the client when the application shuts down. Revocations and login counts share the
+// client unless [WithLimiterClient] gives the limiter a Redis of its own, which keeps a login
+// flood from ever displacing revocations.
 type Store struct {
-	client redis.UniversalClient
-	cfg    config
+	client  redis.UniversalClient // revocations
+	limiter redis.UniversalClient // login counts: client unless WithLimiterClient
+	cfg     config
 
 	revoke        *redis.Script
 	revokeSubject *redis.Script
 	hit           *redis.Script
+	reset         *redis.Script
+	once          *redis.Script
 }
 
 var (
 	_ middleware.RevocationStore = (*Store)(nil)
 	_ middleware.Limiter         = (*Store)(nil)
+	_ middleware.OnceStore       = (*Store)(nil)
 )
 
 // New returns a Store that keeps its records in Redis through client: a *[redis.Client] for a
@@ -42,7 +51,7 @@ var (
 //
 // New does not contact Redis, so it succeeds while Redis is down; the first failing call
 // returns [ErrUnavailable]. Without options the store uses [DefaultPrefix],
-// [DefaultTimeout] and the middleware's default login limit.
+// [DefaultTimeout], the middleware's default login limits and one client for everything.
 func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
@@ -58,10 +67,13 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	}
 	return &Store{
 		client:        client,
+		limiter:       cmp.Or(cfg.limiter, client),
 		cfg:           cfg,
 		revoke:        redis.NewScript(revokeScript),
 		revokeSubject: redis.NewScript(revokeSubjectScript),
 		hit:           redis.NewScript(hitScript),
+		reset:         redis.NewScript(resetScript),
+		once:          redis.NewScript(onceScript),
 	}, nil
 }
 

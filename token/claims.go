@@ -26,8 +26,8 @@ type SessionID string
 // claims as typed fields and the caller's payload T.
 //
 // On the wire, T's JSON fields sit next to the registered claims at the top
-// level of the JWT payload. Times are in UTC: whole seconds, except AuthTime,
-// which keeps microseconds (see [Codec.Issue]).
+// level of the JWT payload. Times are in UTC: whole seconds, except AuthTime
+// and SessionStart, which keep microseconds (see [Codec.Issue]).
 //
 // A Claims value returned by this package is the caller's to keep; it shares
 // nothing with the [Codec]. The zero value is not a valid session.
@@ -40,9 +40,25 @@ type Claims[T any] struct {
 	IssuedAt  time.Time // "iat"
 	NotBefore time.Time // "nbf"; zero when absent (tokens from this package always have it)
 	Expiry    time.Time // "exp"
-	AuthTime  time.Time // "auth_time": when the session began (login); Renew keeps it
-	KeyID     string    // kid of the key that signed the token (the JWS header kid, not a claim)
-	Payload   T         // the caller's own claims, flattened into the JWT payload
+	// AuthTime ("auth_time") is when the user last authenticated: at login, and again at
+	// every re-authentication (step-up) within the session. Renew keeps it.
+	AuthTime time.Time
+	// SessionStart ("sst") is when the session began; it never moves within a session, and
+	// an absolute lifetime counts from it. Renew keeps it. A token without the claim (issued
+	// before it existed) reads as AuthTime.
+	SessionStart time.Time
+	// AMR ("amr", RFC 8176) lists the methods of the latest authentication, such as "pwd",
+	// "otp", "hwk", "mfa"; nil when absent. Renew keeps it.
+	AMR []string
+	// Remember ("rem", written only when true) records the user's "remember me" choice.
+	// Renew keeps it.
+	Remember bool
+	// Version ("sver", written only when not 0) counts the changes to the session's content
+	// (payload, authentication) since it began, so that a revocation store can refuse the
+	// tokens of a session issued before a change. Renew keeps it.
+	Version uint64
+	KeyID   string // kid of the key that signed the token (the JWS header kid, not a claim)
+	Payload T      // the caller's own claims, flattened into the JWT payload
 }
 
 // wireClaims is the JSON form of the registered claims. encoding/json keeps
@@ -58,6 +74,10 @@ type wireClaims struct {
 	Nbf      numericDate `json:"nbf"`
 	Exp      numericDate `json:"exp"`
 	AuthTime numericDate `json:"auth_time"`
+	Sst      numericDate `json:"sst"`
+	Amr      []string    `json:"amr,omitempty"`
+	Rem      bool        `json:"rem,omitempty"`
+	Sver     uint64      `json:"sver,omitempty"`
 }
 
 // maxUnix is 9999-12-31T23:59:59Z, the latest NumericDate we accept.

@@ -42,17 +42,18 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("Verify returned\n%+v\nIssue returned\n%+v", got, issued)
 				}
 				want := token.Claims[session]{
-					Subject:   "user-42",
-					ID:        issued.ID,
-					SessionID: issued.SessionID,
-					Issuer:    "https://keycard.test",
-					Audience:  []string{"app", "api"},
-					IssuedAt:  t0,
-					NotBefore: t0,
-					Expiry:    t0.Add(time.Hour),
-					AuthTime:  t0,
-					KeyID:     string(alg) + "-1",
-					Payload:   aliceSession(),
+					Subject:      "user-42",
+					ID:           issued.ID,
+					SessionID:    issued.SessionID,
+					Issuer:       "https://keycard.test",
+					Audience:     []string{"app", "api"},
+					IssuedAt:     t0,
+					NotBefore:    t0,
+					Expiry:       t0.Add(time.Hour),
+					AuthTime:     t0,
+					SessionStart: t0,
+					KeyID:        string(alg) + "-1",
+					Payload:      aliceSession(),
 				}
 				if !reflect.DeepEqual(*got, want) {
 					t.Errorf("claims\n got %+v\nwant %+v", *got, want)

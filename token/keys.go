@@ -42,6 +42,7 @@ type keyMaterial struct {
 	sign   any          // []byte, ed25519.PrivateKey, *ecdsa.PrivateKey or *rsa.PrivateKey
 	verify any          // []byte, ed25519.PublicKey, *ecdsa.PublicKey or *rsa.PublicKey
 	mac    *macVerifier // HMAC keys only: Verify's allocation-free check
+	ec     *ecOrder     // ECDSA keys only: the curve order, for low-S (signature.go)
 }
 
 // hide wraps m in a closure (see Key.m).
@@ -146,12 +147,12 @@ func material(alg Algorithm, raw any) (*keyMaterial, error) {
 			if !priv.PublicKey().Equal(pub) {
 				return nil, fmt.Errorf("%w: EC private key does not match its public key", ErrInvalidKey)
 			}
-			return &keyMaterial{sign: k, verify: &k.PublicKey}, nil
+			return &keyMaterial{sign: k, verify: &k.PublicKey, ec: newECOrder(&k.PublicKey)}, nil
 		case *ecdsa.PublicKey:
 			if err := checkP256(k); err != nil {
 				return nil, err
 			}
-			return &keyMaterial{verify: k}, nil
+			return &keyMaterial{verify: k, ec: newECOrder(k)}, nil
 		}
 		return nil, mismatch()
 
@@ -229,7 +230,7 @@ func (k *Key) Public() (*Key, error) {
 	if k.alg.isHMAC() {
 		return nil, ErrNoPublicKey
 	}
-	return &Key{kid: k.kid, alg: k.alg, header: k.header, m: hide(&keyMaterial{verify: k.m().verify})}, nil
+	return &Key{kid: k.kid, alg: k.alg, header: k.header, m: hide(&keyMaterial{verify: k.m().verify, ec: k.m().ec})}, nil
 }
 
 // String describes the key without its material, e.g.

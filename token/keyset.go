@@ -24,17 +24,25 @@ type KeySet struct {
 // Kids must be unique across the set. A signing-capable key passed in
 // verifyOnly is used for verification only. Errors match [ErrInvalidKey].
 func NewKeySet(signing *Key, verifyOnly ...*Key) (*KeySet, error) {
-	if !signing.CanSign() {
-		return nil, fmt.Errorf("%w: the signing key must hold a private key or HMAC secret", ErrInvalidKey)
+	switch {
+	case signing == nil:
+		return nil, fmt.Errorf("%w: the signing key is nil", ErrInvalidKey)
+	case signing.m == nil:
+		return nil, fmt.Errorf("%w: the signing key is the zero Key, which holds no key; make one with NewHMACKey, ParsePEM, ParseJWK or GenerateKey", ErrInvalidKey)
+	case !signing.CanSign():
+		return nil, fmt.Errorf("%w: the signing key %q holds only a public key; it must hold a private key or HMAC secret", ErrInvalidKey, signing.kid)
 	}
 	s := &KeySet{
 		signing:  signing,
 		keys:     make([]*Key, 0, 1+len(verifyOnly)),
 		byHeader: make(map[string]*Key, 1+len(verifyOnly)),
 	}
-	for _, k := range append([]*Key{signing}, verifyOnly...) {
-		if k == nil || k.m == nil {
-			return nil, fmt.Errorf("%w: nil or empty key in key set", ErrInvalidKey)
+	for i, k := range append([]*Key{signing}, verifyOnly...) {
+		switch {
+		case k == nil:
+			return nil, fmt.Errorf("%w: verifyOnly[%d] is nil", ErrInvalidKey, i-1)
+		case k.m == nil:
+			return nil, fmt.Errorf("%w: verifyOnly[%d] is the zero Key, which holds no key", ErrInvalidKey, i-1)
 		}
 		for _, prev := range s.keys {
 			if prev.kid == k.kid {

@@ -26,7 +26,7 @@ type payloadInfo struct {
 }
 
 // isRegisteredName reports whether a JSON name is reserved: the claims this
-// package writes, the other RFC 7519 registered claims, and claims that other
+// package writes (sst, rem and sver are its own), the other RFC 7519 registered claims, and claims that other
 // JOSE consumers give a security meaning (OpenID Connect's nonce, azp, acr,
 // amr and hash claims; RFC 7800's cnf key binding; RFC 8693's act and
 // may_act delegation).
@@ -37,7 +37,7 @@ type payloadInfo struct {
 // as "sub".
 func isRegisteredName(name string) bool {
 	reserved := [...]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time",
-		"nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
+		"sst", "rem", "sver", "nonce", "azp", "acr", "amr", "at_hash", "c_hash", "cnf", "act", "may_act"}
 	for _, r := range reserved {
 		if strings.EqualFold(name, r) {
 			return true
@@ -118,13 +118,37 @@ func checkFieldNames(t reflect.Type, seen map[reflect.Type]bool) error {
 			continue
 		}
 		if name == "" {
-			name = f.Name
+			if isRegisteredName(f.Name) {
+				// encoding/json would read "exp" into a field Exp: the name needs a tag.
+				why := "has no json tag"
+				switch {
+				case strings.HasPrefix(tag, ","):
+					why = "has no name in its json tag"
+				case tag != "":
+					why = "has an invalid name in its json tag"
+				}
+				return fmt.Errorf("%w: field %s.%s %s, so encoding/json gives it the name %q, which matches a registered claim under case folding; add a json tag such as json:%q",
+					ErrInvalidType, t, f.Name, why, f.Name, suggestName(f.Name))
+			}
+			continue
 		}
 		if isRegisteredName(name) {
-			return fmt.Errorf("%w: field %s.%s has JSON name %q, a registered claim name", ErrInvalidType, t, f.Name, name)
+			return fmt.Errorf("%w: field %s.%s has JSON name %q, a registered claim name under case folding; choose another name in its json tag, such as json:%q",
+				ErrInvalidType, t, f.Name, name, suggestName(name))
 		}
 	}
 	return nil
+}
+
+// suggestName proposes a JSON name for a field that collides with a
+// registered claim: exp_at for Exp, app_sub for Sub.
+func suggestName(name string) string {
+	lower := strings.ToLower(name)
+	switch lower {
+	case "exp", "iat", "nbf":
+		return lower + "_at"
+	}
+	return "app_" + lower
 }
 
 // isValidTag is encoding/json's rule for a usable tag name; json falls back

@@ -13,9 +13,11 @@ import (
 // decodes T with encoding/json, which also proves the whole payload is valid
 // JSON, and scanClaims then picks the registered claims out of it in one
 // pass, in the shape this package writes: plain ASCII names and strings
-// without escapes, integer dates. Anything else (an escape, a non-ASCII byte,
-// a name that only case-folds to a registered one, a null, an "aud" array, a
-// string where a date belongs) makes it give up, and encoding/json decodes
+// without escapes, integer dates, an "amr" array of such strings, a literal
+// boolean "rem" and an integer "sver". Anything else (an escape, a non-ASCII
+// byte, a name that only case-folds to a registered one, a null, an "aud"
+// array, a string where a date belongs, a number where a boolean belongs) makes
+// it give up, and encoding/json decodes
 // wireClaims as before: the fast path never decides anything the slow one
 // would decide differently (FuzzScanClaims checks this).
 
@@ -30,10 +32,14 @@ const (
 	claimNbf
 	claimExp
 	claimAuthTime
+	claimSst
+	claimAmr
+	claimRem
+	claimSver
 	numClaims
 )
 
-var claimNames = [numClaims]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time"}
+var claimNames = [numClaims]string{"sub", "jti", "sid", "iss", "aud", "iat", "nbf", "exp", "auth_time", "sst", "amr", "rem", "sver"}
 
 // decodeWireClaims reads the registered claims of a payload already known to
 // be valid JSON: by scanClaims when it can, else by encoding/json.
@@ -57,6 +63,9 @@ func scanClaims(p []byte, w *wireClaims) bool {
 	var strs [claimAud + 1]span
 	var found [numClaims]bool
 	var dates [numClaims]numericDate
+	var amr span // the array's bytes, brackets included
+	var rem bool
+	var sver uint64
 
 	i := skipSpace(p, 0)
 	if i >= len(p) || p[i] != '{' {
@@ -97,6 +106,26 @@ func scanClaims(p []byte, w *wireClaims) bool {
 					return false
 				}
 				strs[field] = span{i + 1, end - 1}
+			case claimAmr:
+				if !plainStringArray(p[i:end]) {
+					return false
+				}
+				amr = span{i, end}
+			case claimRem:
+				switch string(p[i:end]) {
+				case "true":
+					rem = true
+				case "false":
+					rem = false
+				default:
+					return false // null, a number, a string: left to encoding/json
+				}
+			case claimSver:
+				v, ok := parseUint(p[i:end])
+				if !ok {
+					return false
+				}
+				sver = v
 			default: // a NumericDate
 				if p[i] < '0' || p[i] > '9' {
 					return false
@@ -126,8 +155,13 @@ func scanClaims(p []byte, w *wireClaims) bool {
 		return false
 	}
 
-	*w = wireClaims{Iat: dates[claimIat], Nbf: dates[claimNbf], Exp: dates[claimExp], AuthTime: dates[claimAuthTime]}
+	*w = wireClaims{Iat: dates[claimIat], Nbf: dates[claimNbf], Exp: dates[claimExp], AuthTime: dates[claimAuthTime],
+		Sst: dates[claimSst], Rem: rem, Sver: sver}
 	var s string // one copy of the payload that every string claim shares
+	if found[claimAmr] {
+		s = string(p)
+		w.Amr = splitStringArray(s[amr.lo:amr.hi])
+	}
 	for f := range strs {
 		if !found[f] {
 			continue
@@ -176,6 +210,14 @@ func claimField(name []byte) int {
 		return claimExp
 	case "auth_time":
 		return claimAuthTime
+	case "sst":
+		return claimSst
+	case "amr":
+		return claimAmr
+	case "rem":
+		return claimRem
+	case "sver":
+		return claimSver
 	}
 	for _, n := range claimNames {
 		if len(name) == len(n) && strings.EqualFold(string(name), n) {
@@ -253,4 +295,76 @@ func skipValue(p []byte, i int) int {
 		return -1
 	}
 	return j
+}
+
+// plainStringArray reports whether v, one JSON value, is an array of plain strings (see
+// scanString), possibly empty, with optional whitespace.
+func plainStringArray(v []byte) bool {
+	if len(v) < 2 || v[0] != '[' {
+		return false
+	}
+	i := skipSpace(v, 1)
+	if i < len(v) && v[i] == ']' {
+		return skipSpace(v, i+1) == len(v)
+	}
+	for {
+		if i >= len(v) || v[i] != '"' {
+			return false
+		}
+		end, plain := scanString(v, i)
+		if end < 0 || !plain {
+			return false
+		}
+		i = skipSpace(v, end)
+		if i >= len(v) {
+			return false
+		}
+		switch v[i] {
+		case ']':
+			return skipSpace(v, i+1) == len(v)
+		case ',':
+			i = skipSpace(v, i+1)
+		default:
+			return false
+		}
+	}
+}
+
+// splitStringArray returns the strings of a that plainStringArray accepted, sharing a's
+// memory: an empty, non-nil slice for [], as encoding/json decodes it.
+func splitStringArray(a string) []string {
+	out := make([]string, 0, 4)
+	for i := 1; i < len(a); i++ {
+		if a[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for a[j] != '"' {
+			j++
+		}
+		out = append(out, a[i+1:j])
+		i = j
+	}
+	return out
+}
+
+// parseUint reads a JSON number that is a non-negative integer fitting a uint64, as
+// encoding/json decodes into one; anything else (a sign, a fraction, an exponent, an
+// overflow) reports false.
+func parseUint(v []byte) (uint64, bool) {
+	if len(v) == 0 || len(v) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }

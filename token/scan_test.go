@@ -23,6 +23,12 @@ var scanCases = []struct {
 	{"non-ASCII payload value", `{"name":"Zoë","sub":"u"}`, true},
 	{"brace in string", `{"x":"{[","sub":"u"}`, true},
 	{"DEL byte", "{\"sub\":\"a\x7fb\"}", true},
+	{"session claims as issued", `{"sub":"u","auth_time":1764234000.000007,"sst":1764230000.25,"amr":["pwd","otp","mfa"],"rem":true,"sver":18446744073709551615}`, true},
+	{"empty amr", `{"amr":[]}`, true},
+	{"amr with spaces", `{"amr": [ "pwd" , "hwk" ] }`, true},
+	{"rem false", `{"rem":false}`, true},
+	{"sver zero", `{"sver":0}`, true},
+	{"duplicate amr keeps last", `{"amr":["a"],"amr":["b","c"]}`, true},
 
 	{"escape in a claim", `{"sub":"a\/b"}`, false},
 	{"escape in a name", `{"s\u0075b":"evil"}`, false},
@@ -40,6 +46,20 @@ var scanCases = []struct {
 	{"date too large", `{"exp":99999999999999}`, false},
 	{"null date", `{"exp":null}`, false},
 	{"array", `[1]`, false},
+	{"amr string", `{"amr":"pwd"}`, false},
+	{"amr null", `{"amr":null}`, false},
+	{"amr with a number", `{"amr":["pwd",1]}`, false},
+	{"amr with an escape", `{"amr":["p\u0077d"]}`, false},
+	{"amr nested", `{"amr":[["pwd"]]}`, false},
+	{"rem null", `{"rem":null}`, false},
+	{"rem number", `{"rem":1}`, false},
+	{"rem string", `{"rem":"true"}`, false},
+	{"sver negative", `{"sver":-1}`, false},
+	{"sver fraction", `{"sver":1.5}`, false},
+	{"sver exponent", `{"sver":1e3}`, false},
+	{"sver overflow", `{"sver":18446744073709551616}`, false},
+	{"sst string", `{"sst":"1"}`, false},
+	{"upper-case amr", `{"AMR":["x"]}`, false},
 }
 
 func TestScanClaimsMatchesJSON(t *testing.T) {

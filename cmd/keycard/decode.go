@@ -124,8 +124,9 @@ func terminalSafe(b []byte) string {
 	return s.String()
 }
 
-// timeClaims are the NumericDate claims printed in human form, in this order.
-func timeClaims() []string { return []string{"iat", "nbf", "auth_time", "exp"} }
+// timeClaims are the NumericDate claims printed in human form, in this order. sst (the
+// session's start) is printed only when present: tokens from before it existed lack it.
+func timeClaims() []string { return []string{"iat", "nbf", "auth_time", "sst", "exp"} }
 
 // printTimes writes the time claims of the JSON object claims in RFC 3339
 // and relative to now.
@@ -137,6 +138,9 @@ func printTimes(w io.Writer, claims []byte, now time.Time) {
 	fmt.Fprintf(w, "times (now %s):\n", now.UTC().Format(time.RFC3339))
 	for _, name := range timeClaims() {
 		raw, ok := m[name]
+		if !ok && name == "sst" {
+			continue
+		}
 		if !ok {
 			fmt.Fprintf(w, "  %-10s absent\n", name)
 			continue

@@ -110,3 +110,18 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestPrintTimesSessionStart: the session's start (sst) is printed when the token has it, and
+// skipped, not reported absent, for tokens from before it existed.
+func TestPrintTimesSessionStart(t *testing.T) {
+	now := time.Date(2026, 3, 14, 15, 19, 26, 0, time.UTC)
+	var with, without strings.Builder
+	printTimes(&with, []byte(`{"iat":1773500966,"nbf":1773500966,"auth_time":1773500966,"sst":1773497366.25,"exp":1773504566}`), now)
+	printTimes(&without, []byte(`{"iat":1773500966,"nbf":1773500966,"auth_time":1773500966,"exp":1773504566}`), now)
+	if !strings.Contains(with.String(), "  sst        2026-03-14T14:09:26Z  1h9m ago\n") {
+		t.Errorf("with sst:\n%s", with.String())
+	}
+	if strings.Contains(without.String(), "sst") {
+		t.Errorf("without sst:\n%s", without.String())
+	}
+}

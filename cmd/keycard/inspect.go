@@ -18,7 +18,7 @@ import (
 const inspectUsage = `Usage: keycard inspect [flags] TOKEN|-
 
 Decode a token and print its header and claims as indented JSON, then its
-times (iat, nbf, auth_time, exp) in RFC 3339 with how long ago or until when.
+times (iat, nbf, auth_time, sst, exp) in RFC 3339 with how long ago or until when.
 Give TOKEN as "-" to read it from stdin, which keeps it out of shell history.
 TOKEN may also be a cookie as developer tools copy it (__Host-session=eyJ...,
 any cookie name), or a Cookie or Set-Cookie header holding one.

@@ -69,7 +69,7 @@
 //	keycard inspect [-key FILE [-alg ALG -kid ID] [-enc-key FILE] [-iss ISS] [-aud AUD]] TOKEN|-
 //
 // inspect decodes a token and prints its header and claims as indented JSON,
-// then its times (iat, nbf, auth_time, exp) in RFC 3339 with how long ago or
+// then its times (iat, nbf, auth_time, sst, exp) in RFC 3339 with how long ago or
 // until when. TOKEN "-" reads the token from stdin, which keeps it out of shell
 // history.
 //

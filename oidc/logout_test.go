@@ -1,0 +1,104 @@
+package oidc_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/keycard-go/keycard/middleware"
+)
+
+// signIn runs a whole successful flow in b.
+func signIn(t *testing.T, a *testApp, b *browser, name string) {
+	t.Helper()
+	resp := b.get(b.authorize(a, name, ""), false)
+	if resp.StatusCode != http.StatusSeeOther || !hasSession(resp) {
+		t.Fatalf("sign-in: status %d, session %v; logs %s", resp.StatusCode, hasSession(resp), a.logs)
+	}
+}
+
+// post sends a same-origin form POST, as a browser would.
+func (b *browser) post(u string, crossSite bool) *http.Response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(""))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if crossSite {
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestLogout(t *testing.T) {
+	idp := newTestIdP(t)
+	a := newTestApp(t, appOptions{}, provider(t, "test", idp))
+	b := newBrowser(t, a)
+	signIn(t, a, b, "test")
+	session := cookieValue(t, b, a, middleware.DefaultCookieName)
+
+	if resp := b.post(a.srv.URL+"/auth/test/logout", true); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site logout: status %d, want 403", resp.StatusCode)
+	}
+	if resp := b.get(a.srv.URL+"/auth/test/logout", false); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET logout: status %d, want 405", resp.StatusCode)
+	}
+
+	resp := b.post(a.srv.URL+"/auth/test/logout", false)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: status %d, want 303", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := loc.Scheme+"://"+loc.Host+loc.Path, idp.m.Addr()+"/oidc/logout"; got != want {
+		t.Errorf("logout goes to %q, want the provider's end_session_endpoint %q", got, want)
+	}
+	if got := loc.Query().Get("client_id"); got != testClientID {
+		t.Errorf("end session client_id %q, want %q", got, testClientID)
+	}
+	if got, want := loc.Query().Get("post_logout_redirect_uri"), a.srv.URL+"/"; got != want {
+		t.Errorf("post_logout_redirect_uri %q, want %q", got, want)
+	}
+	if !clearsCookie(resp, middleware.DefaultCookieName) {
+		t.Error("logout did not clear the session cookie")
+	}
+	// The provider ends its session and sends the browser back.
+	resp = b.get(loc.String(), false)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != a.srv.URL+"/" {
+		t.Errorf("provider's logout: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	idp.mu.Lock()
+	n := len(idp.logouts)
+	idp.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d logout requests reached the provider, want 1", n)
+	}
+	// The session is revoked: a copy of its cookie no longer works.
+	if resp := getWithCookie(t, a, a.srv.URL+"/me", middleware.DefaultCookieName, session); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("old session after logout: status %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestLogoutWithoutEndSession(t *testing.T) {
+	idp := newTestIdP(t)
+	idp.set(func(p *testIdP) { p.discovery = func(doc map[string]any) { delete(doc, "end_session_endpoint") } })
+	a := newTestApp(t, appOptions{}, provider(t, "test", idp))
+	b := newBrowser(t, a)
+	signIn(t, a, b, "test")
+	resp := b.post(a.srv.URL+"/auth/test/logout", false)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" || !clearsCookie(resp, middleware.DefaultCookieName) {
+		t.Errorf("local logout: status %d, Location %q, cleared %v; want 303 to / and the cookie cleared",
+			resp.StatusCode, resp.Header.Get("Location"), clearsCookie(resp, middleware.DefaultCookieName))
+	}
+}
