@@ -12,7 +12,8 @@
 //	                key is made at start-up, and sessions do not survive a restart.
 //	REDIS_URL       redis://[user:password@]host:port/db: keep revocations, login
 //	                throttling and the session list in Redis, shared by every instance,
-//	                instead of in memory.
+//	                instead of in memory. Revocation checks are answered from a mirror of
+//	                Redis in memory (-redis-mirror=false asks Redis on every request instead).
 //	OIDC_CLIENT_SECRET  the client secret of -oidc-issuer, when -oidc-client-secret is not given
 //	                (a secret on the command line shows in the process list).
 package main
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	oidcClientID := fs.String("oidc-client-id", "", "the example's client `ID` at -oidc-issuer")
 	oidcSecret := fs.String("oidc-client-secret", "", "the client `secret` at -oidc-issuer (or OIDC_CLIENT_SECRET)")
 	demoIdPFlag := fs.Bool("demo-idp", false, "start a demo OpenID provider in this process and add \"Sign in with Demo IdP\"")
+	redisMirror := fs.Bool("redis-mirror", true,
+		"with REDIS_URL, answer revocation checks from a copy kept in memory (redisstore.Mirror); false asks Redis on every request")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -131,13 +134,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	if url := getenv("REDIS_URL"); url != "" {
-		store, closeRedis, err := openRedis(ctx, url, logger)
+		stores, err := openRedis(ctx, url, *redisMirror, logger)
 		if err != nil {
 			return err
 		}
-		defer closeRedis()
-		cfg.revocation, cfg.limiter, cfg.registry = store, store, store.Registry()
-		cfg.once = store
+		defer stores.close()
+		cfg.revocation, cfg.limiter, cfg.registry = stores.revocation, stores.limiter, stores.store.Registry()
+		cfg.once = stores.store
 	}
 	// Listen before building the application: OpenID Connect callbacks need the bound port.
 	ln, err := net.Listen("tcp", *addr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/keycard-go/keycard/redisstore"
 )
 
 // startRedis starts a redis-server of its own on a Unix socket and returns its REDIS_URL. It
@@ -44,25 +47,33 @@ func startRedis(t *testing.T) string {
 	}
 }
 
-// TestRedisStores runs the login flow with revocation and throttling in Redis.
+// TestRedisStores runs the login flow with revocation and throttling in Redis, revocations
+// checked by a mirror and by Redis itself.
 func TestRedisStores(t *testing.T) {
 	url := startRedis(t)
-	store, closeRedis, err := openRedis(t.Context(), url, zerolog.Nop())
-	if err != nil {
-		t.Fatalf("openRedis: %v", err)
-	}
-	defer closeRedis()
+	for _, mirror := range []bool{true, false} {
+		t.Run(fmt.Sprintf("mirror=%v", mirror), func(t *testing.T) {
+			stores, err := openRedis(t.Context(), url, mirror, zerolog.Nop())
+			if err != nil {
+				t.Fatalf("openRedis: %v", err)
+			}
+			defer stores.close()
+			if _, ok := stores.revocation.(*redisstore.Mirror); ok != mirror {
+				t.Errorf("revocation store %T, want a mirror: %v", stores.revocation, mirror)
+			}
 
-	cfg := testConfig(t)
-	cfg.revocation, cfg.limiter = store, store
-	srv := httptest.NewTLSServer(testApp(t, cfg))
-	defer srv.Close()
-	checkLoginFlow(t, srv)
+			cfg := testConfig(t)
+			cfg.revocation, cfg.limiter = stores.revocation, stores.limiter
+			srv := httptest.NewTLSServer(testApp(t, cfg))
+			defer srv.Close()
+			checkLoginFlow(t, srv)
+		})
+	}
 }
 
 func TestRedisUnreachable(t *testing.T) {
 	url := "unix://" + filepath.Join(t.TempDir(), "nobody-listens.sock")
-	_, _, err := openRedis(t.Context(), url, zerolog.Nop())
+	_, err := openRedis(t.Context(), url, true, zerolog.Nop())
 	if err == nil || !strings.Contains(err.Error(), "does not answer") {
 		t.Fatalf("openRedis with no server: got %v, want a \"does not answer\" error", err)
 	}

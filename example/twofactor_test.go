@@ -169,13 +169,13 @@ func TestTwoFactorJSON(t *testing.T) {
 // behind a load balancer: a code accepted by one is refused by the other, and a pending login's
 // credential used on one cannot be tried again on the other.
 func TestTwoFactorAcrossInstances(t *testing.T) {
-	store, closeRedis, err := openRedis(t.Context(), startRedis(t), zerolog.Nop())
+	stores, err := openRedis(t.Context(), startRedis(t), true, zerolog.Nop())
 	if err != nil {
 		t.Fatalf("openRedis: %v", err)
 	}
-	defer closeRedis()
+	defer stores.close()
 	cfg := testConfig(t)
-	cfg.revocation, cfg.limiter, cfg.once = store, store, store
+	cfg.revocation, cfg.limiter, cfg.once = stores.revocation, stores.limiter, stores.store
 	cfg.totpStore = totp.NewMemoryStore() // the application's database, shared by both
 	one := httptest.NewTLSServer(testApp(t, cfg))
 	defer one.Close()

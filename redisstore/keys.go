@@ -20,6 +20,7 @@ import (
 //	prefix + "reg:" + hex(SHA-256(subject))    the subject's sessions: hash {session ID: entry}
 //	prefix + "dev:" + hex(SHA-256(subject))    the subject's known devices: hash {SHA-256: times}
 //	prefix + "once:" + key                     single-use marker: its until, in Unix µs
+//	prefix + "journal"                         every live revocation, for mirrors (journal.go)
 //
 // where c is hex(SHA-256(client)), truncated to 128 bits. Subjects are hashed: they may hold
 // any character, and are often e-mail addresses, which should not show up in key listings or
@@ -56,10 +57,13 @@ func (s *Store) devicesKey(sub token.Subject) string { return s.subjectHashKey(d
 
 // subjectHashKey is prefix + part + hex(SHA-256(sub)).
 func (s *Store) subjectHashKey(part string, sub token.Subject) string {
+	return s.cfg.prefix + part + subjectDigest(sub)
+}
+
+// subjectDigest returns hex(SHA-256(sub)), the subject's name in keys and in the journal.
+func subjectDigest(sub token.Subject) string {
 	sum := sha256.Sum256([]byte(sub))
-	var buf [2 * sha256.Size]byte
-	hex.Encode(buf[:], sum[:])
-	return s.cfg.prefix + part + string(buf[:])
+	return hex.EncodeToString(sum[:])
 }
 
 func (s *Store) onceKey(key string) string {

@@ -148,8 +148,8 @@ func TestLimiterClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	hit(t, s, middleware.ThrottleKey{Client: "c", Account: "a"})
-	if got := keys(t, revocations, ""); len(got) != 1 || got[0] != redisstore.DefaultPrefix+"sid:sid-1" {
-		t.Errorf("revocation Redis holds %q, want only the revocation", got)
+	if got := recordKeys(t, revocations, redisstore.DefaultPrefix); len(got) != 1 || got[0] != redisstore.DefaultPrefix+"sid:sid-1" {
+		t.Errorf("revocation Redis holds %q, want only the revocation (and the journal)", got)
 	}
 	if got := keys(t, limits, ""); len(got) != 2 {
 		t.Errorf("limiter Redis holds %q, want the two counters", got)

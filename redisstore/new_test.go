@@ -96,11 +96,12 @@ func TestPrefix(t *testing.T) {
 			if _, err := s.Hit(ctx, middleware.ThrottleKey{Client: "z", Account: "w"}); err != nil {
 				t.Fatal(err)
 			}
-			if got := keys(t, client, prefix); len(got) != 4 {
-				t.Errorf("keys under %q = %q, want 4", prefix, got)
+			// A session, a subject, the journal of both revocations and two counters.
+			if got := keys(t, client, prefix); len(got) != 5 {
+				t.Errorf("keys under %q = %q, want 5", prefix, got)
 			}
-			if all := keys(t, client, ""); len(all) != 4 {
-				t.Errorf("keys = %q, want only the 4 under %q", all, prefix)
+			if all := keys(t, client, ""); len(all) != 5 {
+				t.Errorf("keys = %q, want only the 5 under %q", all, prefix)
 			}
 			if err := client.FlushDB(ctx).Err(); err != nil {
 				t.Fatal(err)

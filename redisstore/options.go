@@ -32,6 +32,7 @@ type config struct {
 	clientAttempts int
 	window         time.Duration
 	now            func() time.Time
+	clockSet       bool                  // WithClock replaced time.Now
 	limiter        redis.UniversalClient // nil: the store's client
 }
 
@@ -154,7 +155,7 @@ func WithClock(now func() time.Time) Option {
 		if now == nil {
 			return errors.New("redisstore: nil clock")
 		}
-		c.now = now
+		c.now, c.clockSet = now, true
 		return nil
 	}
 }

@@ -76,17 +76,14 @@ return 1
 // Revoke implements [middleware.RevocationStore]: the session sid counts as revoked until the
 // given time, and its record expires from Redis then. A later until extends an existing
 // revocation; an earlier one leaves it as it is. An until that has already passed writes
-// nothing and returns nil. It is safe for concurrent use; on failure it returns an error
-// wrapping [ErrUnavailable].
+// nothing and returns nil. The revocation goes to the journal that [Mirror]s read, then to the
+// session's own key, which IsRevoked reads. It is safe for concurrent use; on failure it
+// returns an error wrapping [ErrUnavailable].
 func (s *Store) Revoke(ctx context.Context, sid token.SessionID, until time.Time) error {
-	ttl := until.Sub(s.cfg.now())
-	if ttl <= 0 {
+	if !until.After(s.cfg.now()) {
 		return nil
 	}
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	err := s.revoke.Run(ctx, s.client, []string{s.sessionKey(sid)}, unixMillisCeil(until), ttlMillis(ttl)).Err()
-	if err != nil {
+	if err := s.write(ctx, sessionRecord(string(sid), unixMillisCeil(until))); err != nil {
 		return unavailable("revoke", err)
 	}
 	return nil
@@ -101,12 +98,7 @@ func (s *Store) Revoke(ctx context.Context, sid token.SessionID, until time.Time
 // Versions are compared as Lua numbers (doubles), exactly up to 2^53: a session updated every
 // millisecond would take 285,000 years to get there.
 func (s *Store) RevokeBefore(ctx context.Context, sid token.SessionID, version uint64, until time.Time) error {
-	now := s.cfg.now()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	err := s.revokeSubject.Run(ctx, s.client, []string{s.versionKey(sid)},
-		strconv.FormatUint(version, 10), unixMillisCeil(until), now.UnixMilli()).Err()
-	if err != nil {
+	if err := s.write(ctx, versionRecord(string(sid), version, unixMillisCeil(until))); err != nil {
 		return unavailable("revoke before", err)
 	}
 	return nil
@@ -124,15 +116,34 @@ func (s *Store) RevokeBefore(ctx context.Context, sid token.SessionID, version u
 // [middleware.Sessions.EndAll] passes cutoff plus the token lifetime and a margin for clock
 // leeway.
 func (s *Store) RevokeSubject(ctx context.Context, sub token.Subject, cutoff, until time.Time) error {
-	now := s.cfg.now()
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	err := s.revokeSubject.Run(ctx, s.client, []string{s.subjectKey(sub)},
-		cutoff.UnixMicro(), unixMillisCeil(until), now.UnixMilli()).Err()
-	if err != nil {
+	if err := s.write(ctx, subjectRecord(subjectDigest(sub), cutoff.UnixMicro(), unixMillisCeil(until))); err != nil {
 		return unavailable("revoke subject", err)
 	}
 	return nil
+}
+
+// write records rec in the journal, then under its own key, within one timeout. The journal
+// comes first, so that a failure between the two leaves the mirrors, which answer most
+// requests, with the record.
+func (s *Store) write(ctx context.Context, rec record) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if _, err := s.journal(ctx, rec); err != nil {
+		return err
+	}
+	now := s.cfg.now().UnixMilli()
+	switch rec.kind {
+	case kindSession:
+		if rec.until() <= now {
+			return nil
+		}
+		return s.revoke.Run(ctx, s.client, []string{s.cfg.prefix + sessionPart + rec.id}, rec.until(), rec.until()-now).Err()
+	case kindVersion:
+		return s.revokeSubject.Run(ctx, s.client, []string{s.cfg.prefix + versionPart + rec.id}, rec.vals[0], rec.vals[1], now).Err()
+	case kindSubject:
+		return s.revokeSubject.Run(ctx, s.client, []string{s.cfg.prefix + subjectPart + rec.id}, rec.vals[0], rec.vals[1], now).Err()
+	}
+	return fmt.Errorf("record kind %q", rec.kind)
 }
 
 // IsRevoked implements [middleware.RevocationStore]: it reports whether the session sid was

@@ -32,6 +32,7 @@ type Store struct {
 	hit           *redis.Script
 	reset         *redis.Script
 	once          *redis.Script
+	journalWrite  *redis.Script
 }
 
 var (
@@ -74,6 +75,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		hit:           redis.NewScript(hitScript),
 		reset:         redis.NewScript(resetScript),
 		once:          redis.NewScript(onceScript),
+		journalWrite:  redis.NewScript(journalScript),
 	}, nil
 }
 

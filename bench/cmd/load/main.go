@@ -1,11 +1,12 @@
 // Command load measures the example application under load on loopback: requests per second
 // and latency percentiles of the protected route GET /api/me, first alone ("quiet"), then while
 // a flood of failed logins runs ("flood"), to show what the bcrypt concurrency bound does for
-// the protected route.
+// the protected route, and what sharing revocations through Redis costs it.
 //
 //	go run ./cmd/load                       # builds and starts ../example on a free port
 //	go run ./cmd/load -url http://127.0.0.1:8080 -duration 10s
 //	go run ./cmd/load -target library -bcrypt-concurrency 1
+//	go run ./cmd/load -instances 2 -store mirror # two instances sharing one Redis (started here)
 //
 // The library target is the example's shape (GET /api/me behind RequireSession, POST /login
 // with PasswordAuthenticator) assembled from keycard in a child process of this program, so
@@ -15,13 +16,17 @@
 // account on every attempt (as credential stuffing does), so that the per-account throttle
 // never answers 429 in bcrypt's place: each attempt costs the server one dummy bcrypt
 // comparison at the default cost. Only loopback addresses are accepted.
+//
+// With -instances, the example is started that many times with one signing key, as servers
+// behind a load balancer; the protected and flood clients are spread over them. -store chooses
+// where they keep revocations: each in its own memory, in one Redis asked on every request, or
+// in one Redis mirrored in each instance's memory. With Redis, each phase also reports the
+// commands Redis processed per protected request.
 package main
 
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,8 +36,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +54,9 @@ func main() {
 type config struct {
 	url         string
 	target      string
+	store       string
+	redisURL    string
+	instances   int
 	bcryptBound int
 	serveAddr   string
 	exampleDir  string
@@ -65,8 +71,11 @@ type config struct {
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var cfg config
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.StringVar(&cfg.url, "url", "", "base `URL` of a running example app on loopback (default: build and start -example)")
+	fs.StringVar(&cfg.url, "url", "", "base `URL`s of running example apps on loopback, comma-separated (default: build and start -example)")
 	fs.StringVar(&cfg.target, "target", "example", "what to start without -url: example (the example app) or library")
+	fs.IntVar(&cfg.instances, "instances", 1, "example target: how many instances to start, sharing one key and one Redis; clients are spread over them")
+	fs.StringVar(&cfg.store, "store", "memory", "example target: revocations in memory, redis (asked on every request) or mirror (redisstore.Mirror)")
+	fs.StringVar(&cfg.redisURL, "redis-url", "", "example target: the Redis of -store redis or mirror (default: start a redis-server)")
 	fs.StringVar(&cfg.exampleDir, "example", "../example", "`dir`ectory of the example app's module")
 	fs.IntVar(&cfg.bcryptBound, "bcrypt-concurrency", 0, "library target: bcrypt operations at once (0: password.New's default)")
 	fs.StringVar(&cfg.serveAddr, "serve", "", "internal: serve the library target on `addr`")
@@ -85,21 +94,26 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return serve(cfg.serveAddr, cfg.bcryptBound)
 	}
-	if cfg.concurrency < 1 || cfg.flood < 1 || cfg.duration <= 0 || cfg.maxRequests < 1 {
-		return errors.New("-concurrency, -flood, -duration and -max-requests must be positive")
+	if cfg.concurrency < 1 || cfg.flood < 1 || cfg.duration <= 0 || cfg.maxRequests < 1 || cfg.instances < 1 {
+		return errors.New("-concurrency, -flood, -duration, -max-requests and -instances must be positive")
 	}
 
-	base := cfg.url
-	if base == "" {
-		u, stop, err := start(ctx, cfg, stdout)
-		if err != nil {
+	var bases []string
+	var redisAddr string
+	if cfg.url != "" {
+		bases = strings.Split(cfg.url, ",")
+	} else {
+		var stop func()
+		var err error
+		if bases, redisAddr, stop, err = start(ctx, cfg, stdout); err != nil {
 			return err
 		}
 		defer stop()
-		base = u
 	}
-	if err := checkLoopback(base); err != nil {
-		return err
+	for _, base := range bases {
+		if err := checkLoopback(base); err != nil {
+			return err
+		}
 	}
 
 	client := &http.Client{
@@ -111,33 +125,37 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	cookie, err := login(ctx, client, base, cfg.email, cfg.password)
+	cookie, err := login(ctx, client, bases[0], cfg.email, cfg.password)
 	if err != nil {
 		return err
 	}
 
 	// Warm up connections and the verified-token cache.
-	if _, err := protected(ctx, client, base, cookie, cfg.concurrency, time.Second, 20_000, nil); err != nil {
+	if _, err := protected(ctx, client, bases, cookie, cfg.concurrency, time.Second, 20_000, nil); err != nil {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "target %s, %d protected clients, phases of %s (at most %d requests)\n\n", base, cfg.concurrency, cfg.duration, cfg.maxRequests)
-	quiet, err := protected(ctx, client, base, cookie, cfg.concurrency, cfg.duration, cfg.maxRequests, nil)
+	fmt.Fprintf(stdout, "target %s (store %s), %d protected clients, phases of %s (at most %d requests)\n\n",
+		strings.Join(bases, ", "), cfg.store, cfg.concurrency, cfg.duration, cfg.maxRequests)
+	commands := redisCounter(redisAddr)
+	quiet, err := protected(ctx, client, bases, cookie, cfg.concurrency, cfg.duration, cfg.maxRequests, nil)
 	if err != nil {
 		return err
 	}
 	report(stdout, "quiet", quiet)
+	commands(stdout, quiet)
 
 	floodStats := &floodStats{codes: map[int]int64{}}
-	flooded, err := protected(ctx, client, base, cookie, cfg.concurrency, cfg.duration, cfg.maxRequests, func(ctx context.Context, wg *sync.WaitGroup) {
+	flooded, err := protected(ctx, client, bases, cookie, cfg.concurrency, cfg.duration, cfg.maxRequests, func(ctx context.Context, wg *sync.WaitGroup) {
 		for i := range cfg.flood {
-			wg.Go(func() { floodLogins(ctx, client, base, i, floodStats) })
+			wg.Go(func() { floodLogins(ctx, client, bases[i%len(bases)], i, floodStats) })
 		}
 	})
 	if err != nil {
 		return err
 	}
 	report(stdout, fmt.Sprintf("flood (%d login clients)", cfg.flood), flooded)
+	commands(stdout, flooded)
 	floodStats.report(stdout, flooded.elapsed)
 	if quiet.p(0.99) > 0 {
 		fmt.Fprintf(stdout, "\np99 under flood / quiet p99: %.1fx; p50: %.1fx; throughput: %.0f%% of quiet\n",
@@ -152,6 +170,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 type phase struct {
 	latencies []time.Duration // sorted
 	errors    int64
+	kinds     map[string]int // errors by message
 	elapsed   time.Duration
 }
 
@@ -169,6 +188,9 @@ func (p *phase) p(q float64) time.Duration {
 func report(w io.Writer, name string, p *phase) {
 	fmt.Fprintf(w, "%-28s %8.0f req/s  p50 %8s  p90 %8s  p99 %8s  max %8s  (%d requests, %d errors)\n",
 		name, p.rps(), round(p.p(0.5)), round(p.p(0.9)), round(p.p(0.99)), round(p.p(1)), len(p.latencies), p.errors)
+	for _, kind := range slices.Sorted(maps.Keys(p.kinds)) {
+		fmt.Fprintf(w, "%-28s %8d × %s\n", "  error", p.kinds[kind], kind)
+	}
 }
 
 func round(d time.Duration) time.Duration {
@@ -181,9 +203,9 @@ func round(d time.Duration) time.Duration {
 	return d
 }
 
-// protected runs clients against GET /api/me for d or until max requests, while background
-// (if non-nil) runs other load that stops with the phase.
-func protected(ctx context.Context, client *http.Client, base, cookie string, clients int, d time.Duration, max int64, background func(context.Context, *sync.WaitGroup)) (*phase, error) {
+// protected runs clients against GET /api/me for d or until max requests, spread over bases,
+// while background (if non-nil) runs other load that stops with the phase.
+func protected(ctx context.Context, client *http.Client, bases []string, cookie string, clients int, d time.Duration, max int64, background func(context.Context, *sync.WaitGroup)) (*phase, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var bg sync.WaitGroup
@@ -195,9 +217,11 @@ func protected(ctx context.Context, client *http.Client, base, cookie string, cl
 	var mu sync.Mutex
 	var all []time.Duration
 	var firstErr error
+	kinds := map[string]int{}
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range clients {
+	for i := range clients {
+		base := bases[i%len(bases)]
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && n.Add(1) <= max {
@@ -210,6 +234,7 @@ func protected(ctx context.Context, client *http.Client, base, cookie string, cl
 					errs.Add(1)
 					mu.Lock()
 					firstErr = cmp(firstErr, err)
+					kinds[err.Error()]++
 					mu.Unlock()
 					continue
 				}
@@ -228,7 +253,26 @@ func protected(ctx context.Context, client *http.Client, base, cookie string, cl
 	if len(all) == 0 {
 		return nil, fmt.Errorf("no protected request succeeded: %v", firstErr)
 	}
-	return &phase{latencies: all, errors: errs.Load(), elapsed: elapsed}, nil
+	return &phase{latencies: all, errors: errs.Load(), kinds: kinds, elapsed: elapsed}, nil
+}
+
+// redisCounter returns a function that reports the commands the Redis at addr processed since
+// the previous report (or since redisCounter), per protected request of p. Without addr it
+// reports nothing.
+func redisCounter(addr string) func(io.Writer, *phase) {
+	if addr == "" {
+		return func(io.Writer, *phase) {}
+	}
+	last, err := redisCommands(addr)
+	return func(w io.Writer, p *phase) {
+		n, err2 := redisCommands(addr)
+		if err != nil || err2 != nil {
+			fmt.Fprintf(w, "%-28s could not read Redis's command count: %v\n", "", cmp(err, err2))
+			return
+		}
+		fmt.Fprintf(w, "%-28s %8d Redis commands, %.3f per protected request\n", "  Redis", n-last-1, float64(n-last-1)/float64(len(p.latencies)))
+		last = n
+	}
 }
 
 func cmp(a, b error) error {
@@ -339,79 +383,4 @@ func checkLoopback(base string) error {
 		return nil
 	}
 	return fmt.Errorf("%s is not a loopback address: this tool only loads the local machine", base)
-}
-
-// start builds and starts the target on a free loopback port and waits until it answers: the
-// example app with a random SESSION_SECRET, or this program serving the library target. stop
-// ends it.
-func start(ctx context.Context, cfg config, log io.Writer) (base string, stop func(), err error) {
-	tmp, err := os.MkdirTemp("", "keycard-load-")
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		os.RemoveAll(tmp)
-		return "", nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	var cmd *exec.Cmd
-	switch cfg.target {
-	case "example":
-		bin := filepath.Join(tmp, "example")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-		build.Dir = cfg.exampleDir
-		build.Stdout, build.Stderr = log, os.Stderr
-		if err := build.Run(); err != nil {
-			os.RemoveAll(tmp)
-			return "", nil, fmt.Errorf("build the example in %s: %w", cfg.exampleDir, err)
-		}
-		secret := make([]byte, 48)
-		_, _ = rand.Read(secret)
-		cmd = exec.Command(bin, "-addr", addr)
-		cmd.Env = append(os.Environ(), "SESSION_SECRET="+base64.RawStdEncoding.EncodeToString(secret))
-	case "library":
-		self, err := os.Executable()
-		if err != nil {
-			os.RemoveAll(tmp)
-			return "", nil, err
-		}
-		cmd = exec.Command(self, "-serve", addr, "-bcrypt-concurrency", fmt.Sprint(cfg.bcryptBound))
-	default:
-		os.RemoveAll(tmp)
-		return "", nil, fmt.Errorf("-target %q: want example or library", cfg.target)
-	}
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(tmp)
-		return "", nil, err
-	}
-	stop = func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		os.RemoveAll(tmp)
-	}
-	base = "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/login")
-		if err == nil {
-			resp.Body.Close()
-			return base, stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", nil, fmt.Errorf("the example did not answer on %s: %w", addr, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
