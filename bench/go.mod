@@ -8,7 +8,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/gorilla/securecookie v1.1.2
 	github.com/gorilla/sessions v1.4.0
-	github.com/keycard-go/keycard v0.0.0
+	github.com/keycard-go/keycard v0.1.0
 	github.com/lestrrat-go/jwx/v2 v2.1.3
 )
 
@@ -34,4 +34,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 )
 
-replace github.com/keycard-go/keycard => ../

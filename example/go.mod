@@ -7,10 +7,10 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/keycard-go/keycard v0.1.0
-	github.com/keycard-go/keycard/oidc v0.0.0
-	github.com/keycard-go/keycard/passkey v0.0.0
-	github.com/keycard-go/keycard/redisstore v0.0.0
-	github.com/keycard-go/keycard/totp v0.0.0
+	github.com/keycard-go/keycard/oidc v0.1.0
+	github.com/keycard-go/keycard/passkey v0.1.0
+	github.com/keycard-go/keycard/redisstore v0.1.0
+	github.com/keycard-go/keycard/totp v0.1.0
 	github.com/oauth2-proxy/mockoidc v0.0.0-20261103160011-e06ed0b7cb7f
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/zerolog v1.35.1
@@ -51,10 +51,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 )
 
-replace (
-	github.com/keycard-go/keycard => ../
-	github.com/keycard-go/keycard/oidc => ../oidc
-	github.com/keycard-go/keycard/passkey => ../passkey
-	github.com/keycard-go/keycard/redisstore => ../redisstore
-	github.com/keycard-go/keycard/totp => ../totp
-)

@@ -13,8 +13,9 @@ import (
 // keycard token, signed and encrypted with keys of the passkey handlers (never the session
 // keys), living as long as the ceremony may take. The browser that began the ceremony holds it
 // (HttpOnly, Secure, SameSite=Strict, __Host-), so a response relayed from another browser has
-// no state to finish against. The token's ID is marked in the [middleware.OnceStore] when the ceremony
-// finishes, so the same cookie and response cannot be used twice, and the cookie is cleared.
+// no state to finish against. The cookie is cleared when the ceremony finishes, and the token's
+// ID is marked in the [middleware.OnceStore] once the response verified, so the same cookie and
+// response cannot be used twice.
 
 // Ceremony kinds, each with its own cookie so that a sign-in begun in one tab does not break a
 // registration in another.
@@ -99,9 +100,9 @@ func (p *Passkeys[T]) begin(w http.ResponseWriter, c ceremony) error {
 	return nil
 }
 
-// finish reads and consumes the state of a ceremony of kind: it clears the cookie on w,
-// verifies the token and marks it used. Every outcome but success is a rejection: no cookie,
-// a token we did not issue or that expired, one used already.
+// finish reads the state of a ceremony of kind: it clears the cookie on w and verifies the
+// token. Every outcome but success is a rejection: no cookie, a token we did not issue or that
+// expired. The caller marks the ceremony used ([Passkeys.consume]) once the response verified.
 func (p *Passkeys[T]) finish(w http.ResponseWriter, r *http.Request, kind string) (*token.Claims[ceremony], *rejection) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName(kind), Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	ck, err := r.Cookie(cookieName(kind))
@@ -117,12 +118,20 @@ func (p *Passkeys[T]) finish(w http.ResponseWriter, r *http.Request, kind string
 	case claims.Payload.Kind != kind:
 		return nil, reject(http.StatusBadRequest, "no_ceremony", "ceremony_invalid", nil)
 	}
-	first, err := p.cfg.once.Use(r.Context(), "passkey:"+string(claims.ID), claims.Expiry.Add(time.Minute))
+	return claims, nil
+}
+
+// consume marks the ceremony st used, so that its cookie and response cannot be used twice. It
+// runs once the response's signature verified, before anything is recorded: a junk response
+// must leave no marker, or anyone could fill the single-use store that every user's pending
+// logins and one-time codes share, with options and junk in a loop.
+func (p *Passkeys[T]) consume(r *http.Request, st *token.Claims[ceremony]) *rejection {
+	first, err := p.cfg.once.Use(r.Context(), "passkey:"+string(st.ID), st.Expiry.Add(time.Minute))
 	switch {
 	case err != nil:
-		return nil, reject(http.StatusServiceUnavailable, "unavailable", "once_store_failed", err)
+		return reject(http.StatusServiceUnavailable, "unavailable", "once_store_failed", err)
 	case !first:
-		return nil, reject(http.StatusUnauthorized, "passkey_rejected", "replayed", nil)
+		return reject(http.StatusUnauthorized, "passkey_rejected", "replayed", nil)
 	}
-	return claims, nil
+	return nil
 }

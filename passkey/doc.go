@@ -24,8 +24,9 @@
 // SHA-256 of the RP ID, user presence and, by default, user verification; the signature must
 // verify under the stored public key of a known credential, whose user handle must match. A
 // ceremony's challenge lives in an encrypted, signed, short-lived cookie of the browser that
-// began it (at most 5 minutes) and can be finished once: its ID is marked in a [middleware.OnceStore]
-// and the cookie is cleared, so a replayed response is refused. Registration needs a recent
+// began it (at most 5 minutes) and can be finished once: the cookie is cleared, and once the
+// response verified its ID is marked in a [middleware.OnceStore], so a replayed response is
+// refused (junk responses leave no marker to fill the store with). Registration needs a recent
 // sign-in ([WithRecentAuth]), so a stolen session cannot plant a passkey. A signature counter
 // that does not increase (a cloned authenticator, WebAuthn §6.1.1) is refused by default and
 // reported. Every state-changing route is behind [http.CrossOriginProtection]. A refusal is

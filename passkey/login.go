@@ -112,7 +112,7 @@ func (p *Passkeys[T]) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	cred, rj := p.verifyAssertion(r, c, parsed)
+	cred, rj := p.verifyAssertion(r, st, parsed)
 	if rj != nil {
 		p.fail(w, r, event, rj)
 		return
@@ -156,9 +156,11 @@ func (p *Passkeys[T]) parseAssertion(w http.ResponseWriter, r *http.Request) (*p
 	return parsed, nil
 }
 
-// verifyAssertion checks an assertion (WebAuthn §7.2) against ceremony c and records the use
-// of its credential. It returns the credential, or why the sign-in is refused.
-func (p *Passkeys[T]) verifyAssertion(r *http.Request, c ceremony, parsed *protocol.ParsedCredentialAssertionData) (Credential, *rejection) {
+// verifyAssertion checks an assertion (WebAuthn §7.2) against ceremony st, marks the ceremony
+// used and records the use of its credential. It returns the credential, or why the sign-in is
+// refused.
+func (p *Passkeys[T]) verifyAssertion(r *http.Request, st *token.Claims[ceremony], parsed *protocol.ParsedCredentialAssertionData) (Credential, *rejection) {
+	c := st.Payload
 	ad := parsed.Response.AuthenticatorData
 	if rj := p.checkClientData(parsed.Response.CollectedClientData, protocol.AssertCeremony, c.Challenge); rj != nil {
 		return Credential{}, rj
@@ -194,6 +196,9 @@ func (p *Passkeys[T]) verifyAssertion(r *http.Request, c ceremony, parsed *proto
 		UserVerification: protocol.UserVerificationRequirement(c.UV),
 	}, parsed); err != nil {
 		return Credential{}, refused(verificationReason(err))
+	}
+	if rj := p.consume(r, st); rj != nil {
+		return Credential{}, rj
 	}
 	// Only now, with the signature verified, does the counter mean anything.
 	if !signCountOK(cred.SignCount, ad.Counter) {

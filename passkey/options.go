@@ -74,8 +74,8 @@ func WithLogger(l zerolog.Logger) Option {
 	}
 }
 
-// WithOnceStore sets where single-use ceremony markers are kept: each finished ceremony's ID
-// is marked ("passkey:" and the token ID) until the ceremony would have expired, so the same
+// WithOnceStore sets where single-use ceremony markers are kept: each ceremony whose response
+// verified has its ID marked ("passkey:" and the token ID) until the ceremony would have expired, so the same
 // cookie and response cannot be used twice. Default: the sessions' store
 // ([middleware.Sessions.OnceStore], set with middleware.WithOnceStore), so that one shared
 // store (the redisstore module's) serves every instance; with a store per instance, a ceremony

@@ -134,6 +134,10 @@ func (p *Passkeys[T]) register(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, event, refused(verificationReason(err)))
 		return
 	}
+	if rj := p.consume(r, st); rj != nil {
+		p.fail(w, r, event, rj)
+		return
+	}
 	now := p.sessions.Codec().Now()
 	cred := Credential{
 		ID:                wc.ID,

@@ -3,7 +3,7 @@ module github.com/keycard-go/keycard/redisstore
 go 1.26.0
 
 require (
-	github.com/keycard-go/keycard v0.0.0
+	github.com/keycard-go/keycard v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/zerolog v1.35.1
 )
@@ -28,4 +28,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 )
 
-replace github.com/keycard-go/keycard => ../

@@ -26,7 +26,9 @@
 // side (a 30-second step by default), each accepted code is used once (a marker per account and
 // time step in the [middleware.OnceStore], shared between instances with the redisstore
 // module), and guesses are throttled per account with the middleware's [middleware.Limiter],
-// across pending logins. Enrolment is switched on only by a first valid code. Recovery codes
+// across pending logins. Enrolment is switched on only by a first valid code, and its routes
+// demand a recent sign-in ([WithRecentAuth]), so a stolen session cannot switch a second factor
+// on and lock the owner out. Recovery codes
 // carry 80 random bits each, are shown once, are stored only as SHA-256 hashes, and are removed
 // from the [Store] when used (atomically: the Store's UseRecoveryCode). Every state-changing
 // handler is behind the sessions' cross-origin protection. The TOTP secret is the one thing

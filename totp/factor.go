@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/keycard-go/keycard/middleware"
 	"github.com/keycard-go/keycard/token"
@@ -29,6 +30,7 @@ type config struct {
 	issuer  string
 	params  Params
 	skew    int
+	recent  time.Duration
 	limiter middleware.Limiter
 	once    middleware.OnceStore
 	account any // func(*token.Claims[T]) string, checked in New
@@ -46,6 +48,10 @@ const (
 	// window of three steps is guessed with 1 chance in 333,333 per try.
 	DefaultAttempts = 5
 	DefaultWindow   = middleware.DefaultLoginWindow
+
+	// DefaultRecentAuth is how recently the user must have authenticated to enrol: to start
+	// an enrolment, see its QR code or confirm it ([WithRecentAuth]).
+	DefaultRecentAuth = 15 * time.Minute
 )
 
 // New returns the TOTP second factor of sessions, keeping records in store. payload returns
@@ -62,7 +68,7 @@ func New[T any](sessions *middleware.Sessions[T], store Store, payload func(ctx 
 	case payload == nil:
 		return nil, errors.New("totp: nil payload function")
 	}
-	cfg := config{skew: DefaultSkew}
+	cfg := config{skew: DefaultSkew, recent: DefaultRecentAuth}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -126,6 +132,24 @@ func WithSkew(steps int) Option {
 			return fmt.Errorf("totp: skew %d not in [0, 2]", steps)
 		}
 		c.skew = steps
+		return nil
+	}
+}
+
+// WithRecentAuth sets how recently (by the session's auth_time) the user must have signed in
+// to enrol: [Factor.EnrolHandler], [Factor.QRHandler] and [Factor.ConfirmHandler] answer older
+// sessions 401 {"error":"reauth_required"} with WWW-Authenticate: Bearer
+// error="insufficient_user_authentication", max_age=N (RFC 9470; a PageSetup with that error
+// for forms): send the user to sign in again. Without this bound, whoever steals a session
+// cookie could switch the second factor on with a secret of their own, keep the recovery
+// codes, and lock the owner out. Default [DefaultRecentAuth]; at least a minute. Disabling the
+// second factor and replacing recovery codes need a code, which is a fresh authentication.
+func WithRecentAuth(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Minute {
+			return fmt.Errorf("totp: recent auth %v below a minute", d)
+		}
+		c.recent = d
 		return nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -22,9 +23,13 @@ import (
 
 // EnrolHandler starts an enrolment for the signed-in user ([Factor.Begin]). JSON: 200 with
 // {"secret", "otpauth_uri", "qr_png" (base64), "algorithm", "digits", "period"}; forms: a
-// PageSetup. 409 "already_enabled" when the second factor is on.
+// PageSetup. 409 "already_enabled" when the second factor is on; 401 "reauth_required" when the
+// user signed in longer ago than [WithRecentAuth] allows.
 func (f *Factor[T]) EnrolHandler() http.Handler {
 	return f.post(PageSetup, false, func(w http.ResponseWriter, r *http.Request, req codeRequest, claims *token.Claims[T]) {
+		if !f.recentEnough(w, r, req, claims) {
+			return
+		}
 		key, err := f.Begin(r.Context(), claims.Subject, f.account(claims))
 		if err != nil {
 			f.fail(w, r, req, PageSetup, err, Page{})
@@ -53,12 +58,16 @@ func (f *Factor[T]) EnrolHandler() http.Handler {
 
 // QRHandler serves the QR code of the signed-in user's enrolment that awaits confirmation, as a
 // PNG ([DefaultQRSize] pixels): the image of the set-up page. 404 when there is none (the
-// secret of a confirmed enrolment is never shown again).
+// secret of a confirmed enrolment is never shown again), 401 "reauth_required" as for
+// [Factor.EnrolHandler].
 func (f *Factor[T]) QRHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, ok := middleware.ClaimsFrom[T](r.Context())
 		if !ok {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated"})
+			return
+		}
+		if !f.recentEnough(w, r, codeRequest{json: true}, claims) {
 			return
 		}
 		key, err := f.Enrolment(r.Context(), claims.Subject, f.account(claims))
@@ -84,9 +93,13 @@ func (f *Factor[T]) QRHandler() http.Handler {
 
 // ConfirmHandler switches the signed-in user's enrolment on with its first code
 // ([Factor.Confirm]). JSON: 200 with {"enabled": true, "recovery_codes": [...]}; forms: a
-// PageRecoveryCodes. A wrong code: 401 "invalid_code" (a PageSetup again for forms).
+// PageRecoveryCodes. A wrong code: 401 "invalid_code" (a PageSetup again for forms); 401
+// "reauth_required" as for [Factor.EnrolHandler].
 func (f *Factor[T]) ConfirmHandler() http.Handler {
 	return f.post(PageSetup, true, func(w http.ResponseWriter, r *http.Request, req codeRequest, claims *token.Claims[T]) {
+		if !f.recentEnough(w, r, req, claims) {
+			return
+		}
 		codes, err := f.Confirm(r.Context(), claims.Subject, req.code)
 		if err != nil {
 			f.sessions.Emit(r.Context(), f.event(r, EventFailed, claims.Subject, err))
@@ -159,6 +172,18 @@ func (f *Factor[T]) StepUpHandler() http.Handler {
 		}
 		http.Redirect(w, r, middleware.SafeNext(req.next), http.StatusSeeOther)
 	})
+}
+
+// recentEnough answers 401 "reauth_required" (RFC 9470) and reports false when the user of
+// claims signed in longer ago than [WithRecentAuth] allows.
+func (f *Factor[T]) recentEnough(w http.ResponseWriter, r *http.Request, req codeRequest, claims *token.Claims[T]) bool {
+	if f.sessions.Codec().Now().Sub(claims.AuthTime) <= f.cfg.recent {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_user_authentication", max_age=`+
+		strconv.FormatInt(int64((f.cfg.recent+time.Second-1)/time.Second), 10))
+	f.failWith(w, r, req, PageSetup, http.StatusUnauthorized, "reauth_required", Page{})
+	return false
 }
 
 // showCodes answers with new recovery codes.

@@ -86,6 +86,7 @@ var messages = map[string]string{
 	"pending_login_invalid":   "Your sign-in is not valid. Sign in again.",
 	"pending_login_used":      "This sign-in was used already. Sign in again.",
 	"pending_login_exhausted": "Too many wrong codes. Sign in again.",
+	"reauth_required":         "For your security, sign in again to set up two-factor authentication.",
 }
 
 // fail answers a failed request: JSON {"error": code, ...extra} or the page of kind.

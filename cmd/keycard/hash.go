@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ shorter than 8 characters, over 72 bytes, a NUL byte) are refused with its
 error, and so is input of more than one line. The password is never printed.
 
 When stdin is a terminal, hash prompts for the password and reads it with
-echo turned off. From a script, pipe it (printf is a shell builtin, so the
+echo turned off, then asks for it again and stops if the two differ. From a script, pipe it (printf is a shell builtin, so the
 password does not show in the process list):
 
   read -rs pw && printf '%%s\n' "$pw" | keycard hash; unset pw
@@ -57,22 +58,7 @@ func runHash(p *proc, args []string) int {
 		return p.usageError(fs, "-cost: %v", err)
 	}
 
-	var pw []byte
-	switch {
-	case p.readNoEcho != nil:
-		fmt.Fprint(p.stderr, "Password: ")
-		pw, err = p.readNoEcho()
-		fmt.Fprintln(p.stderr)
-		if err == nil && len(pw) > maxPasswordInput {
-			clear(pw)
-			pw, err = nil, fmt.Errorf("%w: the input is over %d bytes", password.ErrTooLong, maxPasswordInput)
-		}
-	case p.terminal:
-		fmt.Fprint(p.stderr, "keycard hash: echo cannot be turned off here; the password will be VISIBLE as you type.\nPassword: ")
-		pw, err = readPassword(p.stdin, true)
-	default:
-		pw, err = readPassword(p.stdin, false)
-	}
+	pw, err := p.readPasswordInput()
 	defer clear(pw)
 	if err != nil {
 		return p.fail(fs, err)
@@ -84,6 +70,48 @@ func runHash(p *proc, args []string) int {
 	}
 	fmt.Fprintln(p.stdout, hash)
 	return exitOK
+}
+
+// errMismatch refuses a password typed twice differently at the terminal.
+var errMismatch = errors.New("the two passwords differ; nothing was hashed")
+
+// readPasswordInput reads the password to hash. At a terminal it asks twice, as passwd does,
+// since a typo there cannot be seen; a pipe is read once.
+func (p *proc) readPasswordInput() ([]byte, error) {
+	var read func() ([]byte, error)
+	switch {
+	case p.readNoEcho != nil:
+		read = func() ([]byte, error) {
+			pw, err := p.readNoEcho()
+			fmt.Fprintln(p.stderr)
+			if err == nil && len(pw) > maxPasswordInput {
+				clear(pw)
+				pw, err = nil, fmt.Errorf("%w: the input is over %d bytes", password.ErrTooLong, maxPasswordInput)
+			}
+			return pw, err
+		}
+	case p.terminal:
+		fmt.Fprintln(p.stderr, "keycard hash: echo cannot be turned off here; the password will be VISIBLE as you type.")
+		read = func() ([]byte, error) { return readPassword(p.stdin, true) }
+	default:
+		return readPassword(p.stdin, false)
+	}
+	fmt.Fprint(p.stderr, "Password: ")
+	pw, err := read()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprint(p.stderr, "Password again: ")
+	again, err := read()
+	defer clear(again)
+	if err == nil && subtle.ConstantTimeCompare(pw, again) != 1 {
+		err = errMismatch
+	}
+	if err != nil {
+		clear(pw)
+		return nil, err
+	}
+	return pw, nil
 }
 
 // readPassword reads one password: from a terminal, up to the end of the

@@ -29,8 +29,12 @@ func TestHash(t *testing.T) {
 
 		{name: "piped", args: []string{"hash", "-cost", testCost}, stdin: pw + "\n", wantCode: exitOK,
 			stdoutRE: hashRE, notOutput: []string{pw}},
-		{name: "terminal", args: []string{"hash", "-cost", testCost}, stdin: pw + "\nnot read\n", terminal: true,
-			wantCode: exitOK, stdoutRE: hashRE, wantStderr: []string{"VISIBLE", "Password: "}, notOutput: []string{pw}},
+		{name: "terminal", args: []string{"hash", "-cost", testCost}, stdin: pw + "\n" + pw + "\nnot read\n", terminal: true,
+			wantCode: exitOK, stdoutRE: hashRE, wantStderr: []string{"VISIBLE", "Password: ", "Password again: "}, notOutput: []string{pw}},
+		{name: "terminal: the two differ", args: []string{"hash", "-cost", testCost}, stdin: pw + "\n" + pw + "!\n", terminal: true,
+			wantCode: exitFail, wantStderr: []string{"Password again: ", "the two passwords differ; nothing was hashed"}, notOutput: []string{pw, "$2a$"}},
+		{name: "terminal: no second line", args: []string{"hash", "-cost", testCost}, stdin: pw + "\n", terminal: true,
+			wantCode: exitFail, wantStderr: []string{"the two passwords differ"}, notOutput: []string{pw}},
 
 		{name: "empty", args: []string{"hash", "-cost", testCost}, stdin: "", wantCode: exitFail,
 			wantStderr: []string{"password: empty"}},
@@ -104,30 +108,56 @@ func TestReadPassword_readError(t *testing.T) {
 	}
 }
 
-// TestHashNoEcho: on a real terminal the password is read through readNoEcho (echo off), with a
-// prompt on stderr, and never printed.
+// TestHashNoEcho: on a real terminal the password is read through readNoEcho (echo off), twice,
+// with prompts on stderr, and never printed. Two different entries hash nothing.
 func TestHashNoEcho(t *testing.T) {
 	const pw = "correct horse battery staple"
-	var stdout, stderr strings.Builder
-	code := run([]string{"hash", "-cost", testCost}, &proc{
-		stdin:      strings.NewReader("must not be read"),
-		stdout:     &stdout,
-		stderr:     &stderr,
-		terminal:   true,
-		now:        time.Now,
-		readNoEcho: func() ([]byte, error) { return []byte(pw), nil },
-	})
-	if code != exitOK {
-		t.Fatalf("exit status: got %d, want %d (stderr %q)", code, exitOK, stderr.String())
-	}
-	if got := stderr.String(); got != "Password: \n" {
-		t.Errorf("stderr: got %q, want the prompt only", got)
-	}
-	hash := strings.TrimSpace(stdout.String())
-	if err := password.Verify(context.Background(), hash, []byte(pw)); err != nil {
-		t.Errorf("printed hash does not verify the password read without echo: %v", err)
-	}
-	if strings.Contains(stdout.String()+stderr.String(), pw) {
-		t.Error("the password was printed")
+	for _, c := range []struct {
+		name     string
+		entries  []string
+		wantCode int
+	}{
+		{"the same twice", []string{pw, pw}, exitOK},
+		{"a typo the second time", []string{pw, pw[:len(pw)-1] + "E"}, exitFail},
+		{"a typo the first time", []string{"x" + pw, pw}, exitFail},
+		{"empty the second time", []string{pw, ""}, exitFail},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			reads := 0
+			code := run([]string{"hash", "-cost", testCost}, &proc{
+				stdin:    strings.NewReader("must not be read"),
+				stdout:   &stdout,
+				stderr:   &stderr,
+				terminal: true,
+				now:      time.Now,
+				readNoEcho: func() ([]byte, error) {
+					if reads >= len(c.entries) {
+						return nil, errors.New("read past the test's entries")
+					}
+					reads++
+					return []byte(c.entries[reads-1]), nil
+				},
+			})
+			if code != c.wantCode || reads != 2 {
+				t.Fatalf("got exit status %d after %d reads, want %d after 2 (stderr %q)", code, reads, c.wantCode, stderr.String())
+			}
+			if !strings.HasPrefix(stderr.String(), "Password: \nPassword again: \n") {
+				t.Errorf("stderr: got %q, want the two prompts first", stderr.String())
+			}
+			if strings.Contains(stdout.String()+stderr.String(), pw) {
+				t.Error("the password was printed")
+			}
+			if c.wantCode != exitOK {
+				if stdout.Len() != 0 || !strings.Contains(stderr.String(), "the two passwords differ") {
+					t.Errorf("got stdout %q, stderr %q; want no hash and the mismatch reported", stdout.String(), stderr.String())
+				}
+				return
+			}
+			hash := strings.TrimSpace(stdout.String())
+			if err := password.Verify(context.Background(), hash, []byte(pw)); err != nil {
+				t.Errorf("printed hash does not verify the password read without echo: %v", err)
+			}
+		})
 	}
 }

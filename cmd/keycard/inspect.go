@@ -20,6 +20,8 @@ const inspectUsage = `Usage: keycard inspect [flags] TOKEN|-
 Decode a token and print its header and claims as indented JSON, then its
 times (iat, nbf, auth_time, sst, exp) in RFC 3339 with how long ago or until when.
 Give TOKEN as "-" to read it from stdin, which keeps it out of shell history.
+TOKEN may also be a cookie as developer tools copy it (__Host-session=eyJ...,
+any cookie name), or a Cookie or Set-Cookie header holding one.
 
 Without -key NOTHING IS VERIFIED and the output says so: anyone can write a
 token that reads like this. With -key the token is verified as the application
@@ -45,6 +47,7 @@ Examples:
 
   keycard inspect eyJhbGciOiJFZERTQSIs...        # decode only: NOT VERIFIED
   pbpaste | keycard inspect -                     # token from stdin
+  keycard inspect '__Host-session=eyJhbGciOi...'   # a cookie as the browser shows it
   keycard inspect -key public.jwks - < token.txt
   keycard inspect -key secret.txt -alg HS256 -kid env -
   keycard inspect -key key.jwk -enc-key enc.key -iss https://example.com -
@@ -73,7 +76,7 @@ func runInspect(p *proc, args []string) int {
 	fs := newFlagSet("inspect", inspectUsage)
 	var f inspectFlags
 	fs.StringVar(&f.key, "key", "", "verify with the key in `FILE` (JWK, JWK Set, PEM or raw HMAC secret)")
-	fs.StringVar(&f.alg, "alg", "", "the algorithm `ALG` of a PEM key or raw secret in -key: HS256, HS384, HS512, EdDSA, ES256, RS256 or PS256")
+	fs.StringVar(&f.alg, "alg", "", "the algorithm `ALG` of a PEM key or raw secret in -key: HS256, HS384, HS512, EdDSA, ES256, RS256 or PS256, in any case")
 	fs.StringVar(&f.kid, "kid", "", "the key `ID` of a PEM key or raw secret in -key")
 	fs.StringVar(&f.encKey, "enc-key", "", "decrypt with the 32-byte key in `FILE` (needs -key)")
 	fs.StringVar(&f.iss, "iss", "", "the issuer `ISS` the application requires (token.WithIssuer); unchecked when absent")
@@ -94,12 +97,24 @@ func runInspect(p *proc, args []string) int {
 	if fs.Arg(0) == "-" && p.terminal {
 		fmt.Fprint(p.stderr, "Token: ")
 	}
-	tok, err := readToken(p.stdin, fs.Arg(0), p.terminal)
+	pasted, err := readToken(p.stdin, fs.Arg(0), p.terminal)
 	if err != nil {
 		return p.fail(fs, err)
 	}
-	if tok == "" {
+	if pasted == "" {
 		return p.usageError(fs, "the token is empty")
+	}
+	tok, cookie, err := fromPaste(pasted)
+	if err != nil {
+		return p.fail(fs, err)
+	}
+	if cookie != "" {
+		fmt.Fprintf(p.stderr, "%s: the token of cookie %q\n", fs.Name(), cookie)
+	}
+	if f.alg != "" {
+		if name, ok := canonicalAlg(f.alg); ok && name != encAlg {
+			f.alg = name
+		}
 	}
 
 	d, decodeErr := decode(tok)

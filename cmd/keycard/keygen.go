@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/keycard-go/keycard/token"
@@ -15,23 +14,28 @@ import (
 
 const keygenUsage = `Usage: keycard keygen -alg ALG [-kid ID] [-public] [-jwk]
 
-Make a new random key and print it to stdout, ready to paste into configuration.
+Make a new random key and print it to stdout in the form its loader takes, and
+name that loader on stderr. ALG is one of the names below, in any case.
 
   HS256, HS384, HS512      an HMAC secret: 32, 48 or 64 random bytes as base64url
-                           text (43, 64 or 86 characters). Use the text itself as
-                           the secret bytes, as the example app does with
-                           SESSION_SECRET: token.NewHMACKey(kid, alg, []byte(secret)).
+                           text (43, 64 or 86 characters). The text itself is the
+                           secret, as the example app's SESSION_SECRET is:
+                           token.NewHMACKey(kid, token.HS256, []byte(text)).
                            With -jwk, an "oct" JWK for token.ParseJWK instead.
   EdDSA, ES256, RS256, PS256
                            a private JWK (one line, with kid, alg and "use":"sig")
                            for token.ParseJWK. With -public, a second line holds
                            the public JWK Set to publish (token.ParseJWKSet).
-  A256GCM                  a token encryption key (token.WithEncryption): 32 random
-                           bytes as base64url text; decode it and pass the bytes
-                           to token.NewEncryptionKey.
+  A256GCM                  a token encryption key for token.WithEncryption: 32
+                           random bytes as base64url text (43 characters), which
+                           keycard inspect -enc-key reads as it is; an application
+                           decodes it (base64.RawURLEncoding) and passes the 32
+                           bytes to token.NewEncryptionKey.
 
 The output is a secret (except the -public line): store it in a secret store or
-a file only the service can read, never in a log or a repository.
+a file only the service can read, never in a log or a repository. Only the key
+goes to stdout, so that redirecting it to a file or $(...) captures nothing
+else.
 
 Flags:
 %s
@@ -40,7 +44,7 @@ Examples:
   keycard keygen -alg HS256                 # a SESSION_SECRET for the example app
   (umask 077; keycard keygen -alg EdDSA -kid 2026-11 -public > key.jwk)
   head -1 key.jwk > private.jwk; tail -1 key.jwk > public.jwks
-  keycard keygen -alg A256GCM               # for token.NewEncryptionKey
+  (umask 077; keycard keygen -alg a256gcm > enc.key)
 
 Exit status: 0 success, 1 key generation failed, 2 usage error.
 `
@@ -75,17 +79,18 @@ func runKeygen(p *proc, args []string) int {
 	if fs.NArg() > 0 {
 		return p.usageError(fs, "unexpected argument %q", fs.Arg(0))
 	}
-	a := token.Algorithm(*alg)
+	name, known := canonicalAlg(*alg)
+	a := token.Algorithm(name)
 	hmac := a == token.HS256 || a == token.HS384 || a == token.HS512
 	switch {
 	case *alg == "":
 		return p.usageError(fs, "-alg is required: one of %s", strings.Join(algorithms(), ", "))
-	case !slices.Contains(algorithms(), *alg):
+	case !known:
 		return p.usageError(fs, "unknown -alg %q: use one of %s", *alg, strings.Join(algorithms(), ", "))
-	case *public && (hmac || *alg == encAlg):
-		return p.usageError(fs, "-public: a %s key is a secret and has no public form", *alg)
+	case *public && (hmac || name == encAlg):
+		return p.usageError(fs, "-public: an %s key is a secret and has no public form", name)
 	case *asJWK && !hmac:
-		return p.usageError(fs, "-jwk is for HMAC secrets; %s keys are always printed as JWK", *alg)
+		return p.usageError(fs, "-jwk is for HMAC secrets; %s keys are always printed as JWK", name)
 	}
 	if *kid == "" {
 		k, err := defaultKID(p)
@@ -98,7 +103,7 @@ func runKeygen(p *proc, args []string) int {
 	var out []string
 	var err error
 	switch {
-	case *alg == encAlg:
+	case name == encAlg:
 		out, err = encryptionKey(*kid)
 	case hmac:
 		out, err = hmacKey(*kid, a, *asJWK)
@@ -110,7 +115,42 @@ func runKeygen(p *proc, args []string) int {
 		return p.fail(fs, err)
 	}
 	fmt.Fprintln(p.stdout, strings.Join(out, "\n"))
+	fmt.Fprint(p.stderr, loaderHint(name, *kid, *asJWK, *public))
 	return exitOK
+}
+
+// canonicalAlg returns the spelling of an -alg name that keycard uses (HS256, EdDSA, A256GCM),
+// whatever its case, and whether the name is known.
+func canonicalAlg(s string) (string, bool) {
+	for _, a := range algorithms() {
+		if strings.EqualFold(a, s) {
+			return a, true
+		}
+	}
+	return s, false
+}
+
+// loaderHint says, for stderr, what keygen printed and which function loads it as it is.
+func loaderHint(alg, kid string, asJWK, public bool) string {
+	switch {
+	case alg == encAlg:
+		return fmt.Sprintf("keycard keygen: a token encryption key, 32 bytes as base64url text; load it with\n"+
+			"  secret, err := base64.RawURLEncoding.DecodeString(text)\n"+
+			"  key, err := token.NewEncryptionKey(%q, secret) // for token.WithEncryption(key)\n"+
+			"keycard inspect -enc-key FILE reads the text as it is.\n", kid)
+	case strings.HasPrefix(alg, "HS") && !asJWK:
+		return fmt.Sprintf("keycard keygen: an %s secret; the text itself is the secret, load it as it is with\n"+
+			"  key, err := token.NewHMACKey(%q, token.%s, []byte(text))\n", alg, kid, alg)
+	case strings.HasPrefix(alg, "HS"):
+		return fmt.Sprintf("keycard keygen: an %s secret as an \"oct\" JWK with kid %q; load it with\n"+
+			"  key, err := token.ParseJWK(data)\n", alg, kid)
+	case public:
+		return fmt.Sprintf("keycard keygen: line 1 is the private %s JWK %q, for token.ParseJWK(line);\n"+
+			"line 2 the public JWK Set to publish, for token.ParseJWKSet(line).\n", alg, kid)
+	default:
+		return fmt.Sprintf("keycard keygen: a private %s JWK with kid %q; load it with\n"+
+			"  key, err := token.ParseJWK(data)\n", alg, kid)
+	}
 }
 
 // defaultKID returns today's UTC date and 24 random bits, e.g. 2026-11-27-3fa85c.

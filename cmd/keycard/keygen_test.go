@@ -18,13 +18,19 @@ func TestKeygen(t *testing.T) {
 			wantStderr: []string{"-alg is required", "EdDSA"}},
 		{name: "unknown -alg", args: []string{"keygen", "-alg", "none"}, wantCode: exitUsage,
 			wantStderr: []string{`unknown -alg "none"`}},
-		{name: "-alg is case sensitive", args: []string{"keygen", "-alg", "hs256"}, wantCode: exitUsage},
+		{name: "-alg in lower case", args: []string{"keygen", "-alg", "hs256"}, wantCode: exitOK, stdoutRE: b64 + `{43}\n`,
+			wantStderr: []string{"token.HS256"}},
+		{name: "-alg in mixed case", args: []string{"keygen", "-alg", "eDdSa", "-kid", "k"}, wantCode: exitOK,
+			wantStdout: []string{`"alg":"EdDSA"`}},
+		{name: "-alg a256gcm", args: []string{"keygen", "-alg", "a256gcm"}, wantCode: exitOK, stdoutRE: b64 + `{43}\n`},
+		{name: "-public with lower-case HMAC", args: []string{"keygen", "-alg", "hs512", "-public"}, wantCode: exitUsage,
+			wantStderr: []string{"an HS512 key is a secret"}},
 		{name: "bad flag", args: []string{"keygen", "-bits", "4096"}, wantCode: exitUsage,
 			wantStderr: []string{"flag provided but not defined: -bits", "keycard keygen -h"}},
 		{name: "extra argument", args: []string{"keygen", "-alg", "EdDSA", "extra"}, wantCode: exitUsage,
 			wantStderr: []string{`unexpected argument "extra"`}},
 		{name: "-public with HMAC", args: []string{"keygen", "-alg", "HS256", "-public"}, wantCode: exitUsage,
-			wantStderr: []string{"no public form"}},
+			wantStderr: []string{"an HS256 key is a secret and has no public form"}},
 		{name: "-public with A256GCM", args: []string{"keygen", "-alg", "A256GCM", "-public"}, wantCode: exitUsage},
 		{name: "-jwk with EdDSA", args: []string{"keygen", "-alg", "EdDSA", "-jwk"}, wantCode: exitUsage,
 			wantStderr: []string{"-jwk is for HMAC"}},
@@ -47,15 +53,37 @@ func TestKeygen(t *testing.T) {
 	})
 }
 
-// TestKeygen_noStderr checks that a successful keygen writes nothing but the
-// key, to stdout only.
-func TestKeygen_noStderr(t *testing.T) {
-	for _, alg := range []string{"HS256", "EdDSA", "A256GCM"} {
-		r := keycard(t, "", false, "keygen", "-alg", alg)
-		if r.code != exitOK || r.stderr != "" || strings.Count(r.stdout, "\n") != 1 {
-			t.Errorf("keygen -alg %s: got status %d, stderr %q, %d lines; want 0, nothing, 1 line",
-				alg, r.code, r.stderr, strings.Count(r.stdout, "\n"))
-		}
+// TestKeygen_loader checks that keygen prints only the key on stdout, and names on stderr the
+// function that loads it as printed, with the kid.
+func TestKeygen_loader(t *testing.T) {
+	for _, c := range []struct {
+		args       []string
+		lines      int
+		wantLoader []string
+	}{
+		{[]string{"-alg", "HS256"}, 1, []string{`token.NewHMACKey("k9", token.HS256, []byte(text))`, "the text itself is the secret"}},
+		{[]string{"-alg", "HS512"}, 1, []string{`token.NewHMACKey("k9", token.HS512, []byte(text))`}},
+		{[]string{"-alg", "HS384", "-jwk"}, 1, []string{"token.ParseJWK(data)", `"oct" JWK with kid "k9"`}},
+		{[]string{"-alg", "EdDSA"}, 1, []string{"token.ParseJWK(data)", `kid "k9"`}},
+		{[]string{"-alg", "ES256", "-public"}, 2, []string{"token.ParseJWK(line)", "token.ParseJWKSet(line)"}},
+		{[]string{"-alg", "A256GCM"}, 1, []string{"base64.RawURLEncoding.DecodeString(text)", `token.NewEncryptionKey("k9", secret)`, "token.WithEncryption(key)", "-enc-key"}},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			r := keycard(t, "", false, append([]string{"keygen", "-kid", "k9"}, c.args...)...)
+			if r.code != exitOK || strings.Count(r.stdout, "\n") != c.lines {
+				t.Fatalf("got status %d and %d lines on stdout; want 0 and %d", r.code, strings.Count(r.stdout, "\n"), c.lines)
+			}
+			for _, w := range c.wantLoader {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr: got\n%s\nwant it to name %q", r.stderr, w)
+				}
+			}
+			for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+				if strings.Contains(r.stderr, line) {
+					t.Errorf("stderr repeats the key %q", line)
+				}
+			}
+		})
 	}
 }
 

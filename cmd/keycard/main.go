@@ -16,6 +16,7 @@
 //	keygen   make a signing key (HMAC secret or private JWK) or a token encryption key
 //	hash     read a password and print its bcrypt hash
 //	inspect  decode a token and show its header, claims and times; verify it with -key
+//	version  print the keycard and Go versions this program was built with
 //
 // "keycard <command> -h" prints a command's flags and examples.
 //
@@ -23,11 +24,14 @@
 //
 //	keycard keygen -alg HS256|HS384|HS512|EdDSA|ES256|RS256|PS256|A256GCM [-kid ID] [-public] [-jwk]
 //
+// keygen prints a fresh key to stdout in the form its loader takes, and names that loader, with
+// the kid, on stderr. Algorithm names are accepted in any case (hs256, eddsa, a256gcm).
+//
 // For HMAC (HS256, HS384, HS512) keygen prints a secret of 32, 48 or 64
 // random bytes as base64url text, without padding: 43, 64 or 86 characters.
-// Use the text itself as the secret, as the example application does with
-// SESSION_SECRET: token.NewHMACKey(kid, token.HS256, []byte(secret)). With
-// -jwk it prints an "oct" JWK for [token.ParseJWK] instead.
+// The text itself is the secret, as the example application's SESSION_SECRET
+// is: token.NewHMACKey(kid, token.HS256, []byte(text)). With -jwk it prints an
+// "oct" JWK for [token.ParseJWK] instead.
 //
 // For EdDSA, ES256, RS256 and PS256 it prints the private key as one line of
 // JWK JSON (with kid, alg and "use":"sig") for [token.ParseJWK]; with -public
@@ -35,12 +39,15 @@
 // [token.ParseJWKSet], to publish to verifiers.
 //
 // A256GCM makes a key for [token.WithEncryption]: 32 random bytes as base64url
-// text; base64url-decode it and pass the bytes to [token.NewEncryptionKey].
+// text (43 characters), which inspect -enc-key reads as it is; an application
+// decodes it with base64.RawURLEncoding and passes the 32 bytes to
+// [token.NewEncryptionKey]. (Raw bytes would not survive $(...) or an
+// environment variable.)
 //
 // The kid defaults to today's UTC date and six random hex digits, such as
 // 2026-11-27-3fa85c: it sorts by age, which helps when rotating, and two keys
-// made the same day still differ. Output goes to stdout only; keygen writes
-// nothing to stderr unless it fails.
+// made the same day still differ. Only the key goes to stdout, so that a
+// redirection or $(...) captures nothing else.
 //
 // # hash
 //
@@ -54,7 +61,8 @@
 // one line.
 //
 // When stdin is a terminal, hash prompts on stderr and reads the password with
-// echo turned off (golang.org/x/term), so it never shows on the screen.
+// echo turned off (golang.org/x/term), so it never shows on the screen, then
+// asks for it again and refuses to go on when the two differ.
 //
 // # inspect
 //
@@ -79,6 +87,20 @@
 // -enc-key file holds the 32-byte key, raw or as base64url text (what keygen
 // -alg A256GCM prints); its kid is taken from the JWE header.
 //
+// inspect takes the token as it comes out of a browser's developer tools or
+// a request dump: a bare token, a cookie pair such as __Host-session=eyJ...
+// (any cookie name), a "Cookie:" header with several cookies (the one whose
+// value is a token is used), or a "Set-Cookie:" header.
+//
+// # version
+//
+//	keycard version
+//
+// version prints the version of the keycard module the program was built from
+// (v0.1.0 after go install .../cmd/keycard@v0.1.0, "(devel)" from a working
+// tree), the Go version that built it and the platform, from the build
+// information ([runtime/debug.ReadBuildInfo]).
+//
 // # Exit status
 //
 // 0 on success; 1 when the operation fails (a token does not verify or cannot
@@ -92,6 +114,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -130,6 +153,8 @@ type proc struct {
 	// is no terminal or echo cannot be turned off (hash then warns).
 	readNoEcho func() ([]byte, error)
 	now        func() time.Time // the clock for inspect's times and verification, and keygen's kid
+	// buildInfo reads the build information for version; nil means debug.ReadBuildInfo.
+	buildInfo func() (*debug.BuildInfo, bool)
 }
 
 // command is one subcommand.
@@ -145,6 +170,7 @@ func commands() []command {
 		{"keygen", "make a signing key (HMAC secret or private JWK) or a token encryption key", runKeygen},
 		{"hash", "read a password and print its bcrypt hash", runHash},
 		{"inspect", "decode a token and show its header, claims and times; verify it with -key", runInspect},
+		{"version", "print the keycard and Go versions this program was built with", runVersion},
 	}
 }
 

@@ -121,6 +121,8 @@ type fixture struct {
 	pem      string     // file: key as PKCS#8 PEM
 	otherJWK string     // file: another EdDSA key, also kid "k1"
 	secret   string     // file: hmacSecret and a newline
+	secretCR string     // file: hmacSecret and CRLF, as an editor on Windows saves it
+	secretNL string     // file: hmacSecret without a line ending
 	short    string     // file: an HMAC secret too short for HS256
 	encKey   string     // file: encSecret as base64url text
 	rawEnc   string     // file: encSecret as 32 raw bytes
@@ -182,6 +184,8 @@ func newFixture(t testing.TB) *fixture {
 		pem:      write("key.pem", pemData),
 		otherJWK: write("other.jwk", must(other.ExportJWK())),
 		secret:   write("secret.txt", []byte(hmacSecret+"\n")),
+		secretCR: write("secret-crlf.txt", []byte(hmacSecret+"\r\n")),
+		secretNL: write("secret-bare.txt", []byte(hmacSecret)),
 		short:    write("short.txt", []byte("only-31-bytes-long-secret-12345")),
 		encKey:   write("enc.key", []byte(base64.RawURLEncoding.EncodeToString(encSecret())+"\n")),
 		rawEnc:   write("enc.raw", encSecret()),
