@@ -25,7 +25,7 @@ func revocationStore(t *testing.T) (*redisstore.Store, *clock, *redis.Client, st
 	t.Helper()
 	client := newClient(t, redisOptions(t))
 	clk := newClock(t0)
-	s, prefix := newStore(t, client, redisstore.WithClock(clk.Now))
+	s, prefix := newStore(t, client, redisstore.WithClock(clk.Now), redisstore.WithTimeout(5*time.Second)) // generous: these test records, not timeouts
 	return s, clk, client, prefix
 }
 
