@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -21,7 +22,7 @@ import (
 func newDeviceInstance(t *testing.T, addr string) *httptest.Server {
 	t.Helper()
 	client := newClient(t, &redis.Options{Addr: addr, ContextTimeoutEnabled: true})
-	store, err := redisstore.New(client, redisstore.WithPrefix("keycard-devices-test:"))
+	store, err := redisstore.New(client, redisstore.WithPrefix("keycard-devices-test:"), redisstore.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

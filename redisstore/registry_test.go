@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -29,7 +30,7 @@ func TestRegistryConformance(t *testing.T) {
 
 func newRegistry(t *testing.T, client *redis.Client, prefix string, clock *storetest.Clock) *redisstore.Registry {
 	t.Helper()
-	s, err := redisstore.New(client, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
+	s, err := redisstore.New(client, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now), redisstore.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
