@@ -17,11 +17,17 @@ import (
 // planted beside the user's, a session the store or [WithCheck] refused), since each is a
 // session somebody holds a copy of. The error reports a revocation that was not recorded: a
 // store failure, or a request with more session cookies than are examined ([ErrAmbiguous]).
-// The cookie is cleared regardless.
+// The cookie is cleared regardless. A pending login the request carries (a second step not
+// taken) is cancelled too, as [Sessions.CancelPending] does.
 func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) error {
 	s.clearSessionCookie(w)
 	revoked, err := s.revokePresented(r, "")
 	s.forgetRevoked(r, revoked)
+	if _, perr := r.Cookie(s.pcookie.Name); perr == nil {
+		// A second step not taken ends with the session: logging out on a shared computer
+		// must not leave a password-proven attempt for the next person to complete.
+		err = errors.Join(err, s.CancelPending(w, r))
+	}
 	if c := s.current(r).verified; c != nil {
 		if !slices.ContainsFunc(revoked, func(x *token.Claims[T]) bool { return x.SessionID == c.SessionID }) {
 			s.forget(r, c.Subject, c.SessionID)

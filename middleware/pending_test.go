@@ -375,6 +375,33 @@ func TestCancelPending(t *testing.T) {
 	}
 }
 
+// TestLogoutCancelsPending: logging out ends a second step not taken, so that the next person
+// at a shared computer cannot complete the password-proven attempt.
+func TestLogoutCancelsPending(t *testing.T) {
+	ts := newTwoStep(t)
+	ts.mux.Handle("POST /logout", ts.sessions.LogoutHandler())
+	raw := ts.login(t)
+	req := httptest.NewRequest("POST", "/logout", nil)
+	req.Header.Set("Cookie", pendingCookieName+"="+raw)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	rec := serve(ts.mux, req)
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("logout: %d %q, want 204", rec.Code, rec.Body.String())
+	}
+	if c, ok := cookieNamed(rec, pendingCookieName); !ok || c.MaxAge >= 0 {
+		t.Error("logout did not clear the pending cookie")
+	}
+	if rec := ts.second(raw, secondCode); rec.Code != http.StatusConflict {
+		t.Errorf("second step after logout: %d %q, want 409", rec.Code, rec.Body.String())
+	}
+	// A logout without a pending login leaves the pending cookie alone.
+	req = httptest.NewRequest("POST", "/logout", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if rec := serve(ts.mux, req); setCookieLines(rec, pendingCookieName) != 0 {
+		t.Errorf("logout without a pending login set the pending cookie: %v", rec.Header()["Set-Cookie"])
+	}
+}
+
 // failingOnce is a single-use store that cannot be reached.
 type failingOnce struct{}
 
