@@ -34,6 +34,41 @@ func (s *Store) Registry() *Registry {
 	return &Registry{s: s, save: redis.NewScript(saveScript), seen: redis.NewScript(seenScript)}
 }
 
+// pruneLua defines prune(now, max, read), the bound both scripts enforce on the hash
+// KEYS[1]. read(value) returns an entry's order and until (Unix µs), or nil for a value it
+// cannot read. prune drops unreadable entries and those whose until has passed, then, past max,
+// the entries lowest in order (ties by field); it lets the key expire with its last entry and
+// returns the fields it dropped for the bound.
+const pruneLua = `
+local function prune(now, max, read)
+	local all = redis.call('HGETALL', KEYS[1])
+	local live = {}
+	for i = 1, #all, 2 do
+		local order, untilus = read(all[i+1])
+		if order == nil or untilus <= now then
+			redis.call('HDEL', KEYS[1], all[i])
+		else
+			table.insert(live, {all[i], order, untilus})
+		end
+	end
+	table.sort(live, function(a, b)
+		if a[2] ~= b[2] then return a[2] < b[2] end
+		return a[1] < b[1]
+	end)
+	local dropped = {}
+	for i = 1, #live - max do
+		redis.call('HDEL', KEYS[1], live[i][1])
+		table.insert(dropped, live[i][1])
+	end
+	local latest = now
+	for i = math.max(1, #live - max + 1), #live do
+		if live[i][3] > latest then latest = live[i][3] end
+	end
+	if latest > now then redis.call('PEXPIRE', KEYS[1], math.ceil((latest - now) / 1000)) end
+	return dropped
+end
+`
+
 // saveScript records one session of a subject and enforces the bound.
 //
 //	KEYS[1]  registry key: a hash, session ID -> "<expires µs> <renewed µs> <JSON entry>"
@@ -45,35 +80,15 @@ func (s *Store) Registry() *Registry {
 //
 // It drops expired entries, then, past the bound, the ones renewed longest ago (ties by ID),
 // returns the IDs it dropped for the bound, and lets the key expire with its last entry.
-const saveScript = `
+const saveScript = pruneLua + `
 local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
 if tonumber(ARGV[3]) <= now then return {} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local all = redis.call('HGETALL', KEYS[1])
-local live = {}
-for i = 1, #all, 2 do
-	local e, r = string.match(all[i+1], '^(%d+) (%d+) ')
-	if e == nil or tonumber(e) <= now then
-		redis.call('HDEL', KEYS[1], all[i])
-	else
-		table.insert(live, {all[i], tonumber(r), tonumber(e)})
-	end
-end
-table.sort(live, function(a, b)
-	if a[2] ~= b[2] then return a[2] < b[2] end
-	return a[1] < b[1]
+return prune(now, max, function(v)
+	local e, r = string.match(v, '^(%d+) (%d+) ')
+	if e == nil then return nil end
+	return tonumber(r), tonumber(e)
 end)
-local dropped = {}
-for i = 1, #live - max do
-	redis.call('HDEL', KEYS[1], live[i][1])
-	table.insert(dropped, live[i][1])
-end
-local latest = now
-for i = math.max(1, #live - max + 1), #live do
-	if live[i][3] > latest then latest = live[i][3] end
-end
-if latest > now then redis.call('PEXPIRE', KEYS[1], math.ceil((latest - now) / 1000)) end
-return dropped
 `
 
 // seenScript records one device of a subject and reports whether it was known.
@@ -86,42 +101,27 @@ return dropped
 //
 // A known device keeps its first-seen time and the later until; past the bound, the devices
 // first seen longest ago (ties by field) are forgotten.
-const seenScript = `
-local untilms, now, max = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+const seenScript = pruneLua + `
+local untilus, now, max = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local seen, first = 0, now
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
 	local f, u = string.match(old, '^(%d+) (%d+)$')
 	if u ~= nil and tonumber(u) > now then
 		seen, first = 1, tonumber(f)
-		if tonumber(u) > untilms then untilms = tonumber(u) end
+		if tonumber(u) > untilus then untilus = tonumber(u) end
 	end
 end
-if untilms <= now then
+if untilus <= now then
 	redis.call('HDEL', KEYS[1], ARGV[1])
 	return seen
 end
-redis.call('HSET', KEYS[1], ARGV[1], string.format('%d %d', first, untilms))
-local all = redis.call('HGETALL', KEYS[1])
-local live = {}
-for i = 1, #all, 2 do
-	local f, u = string.match(all[i+1], '^(%d+) (%d+)$')
-	if u == nil or tonumber(u) <= now then
-		redis.call('HDEL', KEYS[1], all[i])
-	else
-		table.insert(live, {all[i], tonumber(f), tonumber(u)})
-	end
-end
-table.sort(live, function(a, b)
-	if a[2] ~= b[2] then return a[2] < b[2] end
-	return a[1] < b[1]
+redis.call('HSET', KEYS[1], ARGV[1], string.format('%d %d', first, untilus))
+prune(now, max, function(v)
+	local f, u = string.match(v, '^(%d+) (%d+)$')
+	if u == nil then return nil end
+	return tonumber(f), tonumber(u)
 end)
-for i = 1, #live - max do redis.call('HDEL', KEYS[1], live[i][1]) end
-local latest = now
-for i = math.max(1, #live - max + 1), #live do
-	if live[i][3] > latest then latest = live[i][3] end
-end
-if latest > now then redis.call('PEXPIRE', KEYS[1], math.ceil((latest - now) / 1000)) end
 return seen
 `
 

@@ -253,17 +253,19 @@ func registrySeenDevice(t *testing.T, r middleware.SessionRegistry, clock *Clock
 }
 
 func registryDeviceBound(t *testing.T, r middleware.SessionRegistry, clock *Clock) {
-	until := clock.Now().Add(time.Hour)
-	for i := range 3 {
-		seenDevice(t, r, "alice", "d"+strconv.Itoa(i), until, 3)
+	// Devices first seen in the reverse order of their names and of their untils, so that
+	// neither decides which one is forgotten.
+	now := clock.Now()
+	for i, name := range []string{"d2", "d1", "d0"} {
+		seenDevice(t, r, "alice", name, now.Add(time.Duration(3-i)*time.Hour), 3)
 		clock.Advance(time.Second)
 	}
-	seenDevice(t, r, "alice", "d3", until, 3) // forgets d0, first seen longest ago
-	if !seenDevice(t, r, "alice", "d1", until, 3) {
-		t.Error("d1 was forgotten, want d0 forgotten first")
+	seenDevice(t, r, "alice", "d3", now.Add(time.Hour), 3) // forgets d2, first seen longest ago
+	if !seenDevice(t, r, "alice", "d1", now.Add(time.Hour), 3) {
+		t.Error("d1 was forgotten, want d2 forgotten first")
 	}
-	if seenDevice(t, r, "alice", "d0", until, 3) {
-		t.Error("d0 still known past the bound")
+	if seenDevice(t, r, "alice", "d2", now.Add(time.Hour), 3) {
+		t.Error("d2 still known past the bound")
 	}
 }
 
