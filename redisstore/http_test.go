@@ -61,7 +61,7 @@ func reason(w http.ResponseWriter, _ *http.Request, err error) {
 func newInstance(t *testing.T, addr string) *httptest.Server {
 	t.Helper()
 	client := newClient(t, &redis.Options{Addr: addr, ContextTimeoutEnabled: true})
-	store, err := redisstore.New(client, redisstore.WithTimeout(2*time.Second))
+	store, err := redisstore.New(client)
 	if err != nil {
 		t.Fatal(err)
 	}
