@@ -155,6 +155,40 @@ func TestPasskeySecondFactor(t *testing.T) {
 		}
 	})
 
+	t.Run("the pending login was replaced", func(t *testing.T) {
+		// The user entered the password again (another tab): the ceremony begun for the
+		// first pending login does not complete the second.
+		b := f.browser(t)
+		password(b, "user-1")
+		opts := b.options("/passkey/login/options")
+		password(b, "user-1")
+		resp, err := a.Get(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := b.do("POST", "/passkey/login", resp); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("got %d %s, want 401", rec.Code, rec.Body)
+		}
+		if _, ok := b.session(); ok {
+			t.Error("a session was started")
+		}
+		f.wantReason(t, "pending_mismatch")
+	})
+
+	t.Run("an account without passkeys", func(t *testing.T) {
+		// The second step has no passkey to ask for: the options say so rather than fall
+		// back to a discoverable ceremony that any passkey answers.
+		b := f.browser(t)
+		password(b, "user-9")
+		rec := b.do("POST", "/passkey/login/options", nil)
+		if rec.Code != http.StatusConflict || errorCode(rec) != "no_passkeys" {
+			t.Errorf("second-step options without passkeys: got %d %s, want 409 no_passkeys", rec.Code, rec.Body)
+		}
+		if _, ok := b.cookies["__Host-passkey-login"]; ok {
+			t.Error("a ceremony was begun")
+		}
+	})
+
 	t.Run("the pending login expired", func(t *testing.T) {
 		b := f.browser(t)
 		password(b, "user-1")
