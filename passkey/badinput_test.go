@@ -2,13 +2,17 @@ package passkey_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/passkey"
 	"github.com/keycard-go/keycard/passkey/passkeytest"
 )
 
@@ -32,6 +36,47 @@ func TestLoginBadInput(t *testing.T) {
 		{"registration client data", []passkeytest.Knob{passkeytest.WithClientDataType("webauthn.create")}, nil, 401, "wrong_type"},
 		{"cross-origin iframe", []passkeytest.Knob{passkeytest.WithCrossOrigin()}, nil, 401, "cross_origin"},
 		{"no user handle", []passkeytest.Knob{passkeytest.WithoutUserHandle()}, nil, 401, "no_user_handle"},
+		{"client data naming a top origin", nil, func(t *testing.T, _ *fixture, _ *browser, resp []byte) []byte {
+			// An embedded page reports its top-level origin; without crossOrigin set (an odd
+			// client) the topOrigin alone must still refuse it.
+			return editJSON(t, resp, func(m map[string]any) {
+				r := m["response"].(map[string]any)
+				raw, err := base64.RawURLEncoding.DecodeString(r["clientDataJSON"].(string))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r["clientDataJSON"] = base64.RawURLEncoding.EncodeToString(editJSON(t, raw, func(cd map[string]any) {
+					cd["topOrigin"] = "https://evil.example"
+				}))
+			})
+		}, 401, "cross_origin"},
+		{"backup eligibility changed", nil, func(t *testing.T, f *fixture, _ *browser, resp []byte) []byte {
+			// The passkey was registered as device-bound; an assertion of the same credential
+			// ID without that history is another credential source.
+			creds, _ := f.store.List(t.Context(), "user-1")
+			c := creds[0]
+			c.BackupEligible = true
+			if err := f.store.Remove(t.Context(), "user-1", c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.store.Add(t.Context(), c); err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}, 401, "backup_eligibility_changed"},
+		{"passkey of a deleted user", nil, func(t *testing.T, f *fixture, _ *browser, resp []byte) []byte {
+			// The account is gone (Users says ErrNoUser) but its passkey is still stored.
+			creds, _ := f.store.List(t.Context(), "user-1")
+			c := creds[0]
+			c.Subject = "deleted-user"
+			if err := f.store.Remove(t.Context(), "user-1", c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.store.Add(t.Context(), c); err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}, 401, "unknown_user"},
 		{"unknown credential", nil, func(t *testing.T, _ *fixture, b *browser, _ []byte) []byte {
 			// A passkey this relying party never registered, for the same RP ID.
 			other := newAuthenticator(t)
@@ -146,6 +191,67 @@ func TestLoginReplay(t *testing.T) {
 	f.wantReason(t, "replayed")
 }
 
+// A registration cannot be replayed either: an attacker who captured it (ceremony cookie and
+// body, within the ceremony's lifetime) must not put back a passkey the user just removed.
+func TestRegisterReplay(t *testing.T) {
+	f := newFixture(t)
+	a := newAuthenticator(t)
+	b := f.browser(t)
+	b.signIn("user-1")
+	resp, err := a.Create(b.options("/passkey/register/options"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateCookie := b.cookies["__Host-passkey-register"]
+	if rec := b.do("POST", "/passkey/register", resp); rec.Code != http.StatusCreated {
+		t.Fatalf("register: %d %s", rec.Code, rec.Body)
+	}
+	creds, _ := f.store.List(t.Context(), "user-1")
+	if rec := b.do("DELETE", "/passkey/credentials/"+base64.RawURLEncoding.EncodeToString(creds[0].ID), nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("remove: %d %s", rec.Code, rec.Body)
+	}
+	b.cookies["__Host-passkey-register"] = stateCookie
+	if rec := b.do("POST", "/passkey/register", resp); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("replayed registration: got %d %s, want 401", rec.Code, rec.Body)
+	}
+	if creds, _ := f.store.List(t.Context(), "user-1"); len(creds) != 0 {
+		t.Errorf("the replay put %d passkeys back", len(creds))
+	}
+	f.wantReason(t, "replayed")
+}
+
+// failingOnce is a single-use store that works until down is set.
+type failingOnce struct {
+	inner middleware.OnceStore
+	down  atomic.Bool
+}
+
+func (o *failingOnce) Use(ctx context.Context, key string, until time.Time) (bool, error) {
+	if o.down.Load() {
+		return false, errors.New("once store down")
+	}
+	return o.inner.Use(ctx, key, until)
+}
+
+// With the single-use store down, a valid sign-in is refused (503): without it, the same
+// ceremony could be finished again and again.
+func TestLoginFailsClosedWithoutOnceStore(t *testing.T) {
+	once := &failingOnce{}
+	f := newFixture(t, passkey.WithOnceStore(once))
+	once.inner = f.sessions.OnceStore()
+	a := newAuthenticator(t)
+	b := f.enrolled(t, a)
+	once.down.Store(true)
+	rec := b.login(a)
+	if rec.Code != http.StatusServiceUnavailable || errorCode(rec) != "unavailable" {
+		t.Fatalf("sign-in with the single-use store down: got %d %s, want 503 unavailable", rec.Code, rec.Body)
+	}
+	if _, ok := b.session(); ok {
+		t.Error("a session was started")
+	}
+	f.wantReason(t, "once_store_failed")
+}
+
 // A login ceremony is bound to the browser that began it: another browser's ceremony cookie
 // carries another challenge.
 func TestLoginOtherBrowsersCeremony(t *testing.T) {
@@ -192,6 +298,13 @@ func TestRegisterBadInput(t *testing.T) {
 		}, 400, "no_ceremony"},
 		{"finished in another session", nil, func(_ *testing.T, _ *fixture, b *browser, resp []byte) []byte {
 			b.signIn("user-2") // a new session (another user) in the same browser
+			return resp
+		}, 401, "session_mismatch"},
+		{"finished in another session of the same user", nil, func(_ *testing.T, _ *fixture, b *browser, resp []byte) []byte {
+			// The session that began the ceremony ended (signed out, say) and the same user
+			// signed in again: the ceremony belongs to the old session only.
+			delete(b.cookies, middleware.DefaultCookieName)
+			b.signIn("user-1")
 			return resp
 		}, 401, "session_mismatch"},
 	}

@@ -1,6 +1,7 @@
 package passkey_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -98,3 +99,25 @@ func TestLoginDiscoverable(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// The ceremony cookie is encrypted: whoever sees it (a proxy's log, say) learns neither the
+// account the ceremony is bound to nor its challenge.
+func TestCeremonyCookieOpaque(t *testing.T) {
+	f := newFixture(t)
+	f.enrolled(t, newAuthenticator(t))
+	b := f.browser(t)
+	b.signIn("user-1")
+	challenge := challengeOf(t, b.options("/passkey/login/options"))
+	raw := b.cookies["__Host-passkey-login"]
+	if raw == "" {
+		t.Fatal("no ceremony cookie")
+	}
+	for _, part := range append(strings.Split(raw, "."), raw) {
+		plain, _ := base64.RawURLEncoding.DecodeString(part)
+		for _, secret := range []string{"user-1", challenge} {
+			if strings.Contains(string(plain), secret) || strings.Contains(part, secret) {
+				t.Errorf("the ceremony cookie shows %q", secret)
+			}
+		}
+	}
+}

@@ -21,8 +21,10 @@
 // Nothing the browser sends is trusted until verified: the client data must name this
 // ceremony's challenge, one of the configured origins (exactly: a page on another port or
 // subdomain is another origin) and a top-level context; the authenticator data must carry the
-// SHA-256 of the RP ID, user presence and, by default, user verification; the signature must
-// verify under the stored public key of a known credential, whose user handle must match. A
+// SHA-256 of the RP ID, user presence and user verification (which
+// [WithUserVerificationPreferred] waives only for the second step after a password); the
+// signature must verify under the stored public key of a known credential, whose user handle
+// must match. A
 // ceremony's challenge lives in an encrypted, signed, short-lived cookie of the browser that
 // began it (at most 5 minutes) and can be finished once: the cookie is cleared, and once the
 // response verified its ID is marked in a [middleware.OnceStore], so a replayed response is

@@ -155,6 +155,40 @@ func TestPasskeySecondFactor(t *testing.T) {
 		}
 	})
 
+	t.Run("the pending login was replaced", func(t *testing.T) {
+		// The user entered the password again (another tab): the ceremony begun for the
+		// first pending login does not complete the second.
+		b := f.browser(t)
+		password(b, "user-1")
+		opts := b.options("/passkey/login/options")
+		password(b, "user-1")
+		resp, err := a.Get(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := b.do("POST", "/passkey/login", resp); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("got %d %s, want 401", rec.Code, rec.Body)
+		}
+		if _, ok := b.session(); ok {
+			t.Error("a session was started")
+		}
+		f.wantReason(t, "pending_mismatch")
+	})
+
+	t.Run("an account without passkeys", func(t *testing.T) {
+		// The second step has no passkey to ask for: the options say so rather than fall
+		// back to a discoverable ceremony that any passkey answers.
+		b := f.browser(t)
+		password(b, "user-9")
+		rec := b.do("POST", "/passkey/login/options", nil)
+		if rec.Code != http.StatusConflict || errorCode(rec) != "no_passkeys" {
+			t.Errorf("second-step options without passkeys: got %d %s, want 409 no_passkeys", rec.Code, rec.Body)
+		}
+		if _, ok := b.cookies["__Host-passkey-login"]; ok {
+			t.Error("a ceremony was begun")
+		}
+	})
+
 	t.Run("the pending login expired", func(t *testing.T) {
 		b := f.browser(t)
 		password(b, "user-1")
@@ -182,4 +216,60 @@ func pendingRequest(b *browser) *http.Request {
 		req.AddCookie(&http.Cookie{Name: n, Value: v})
 	}
 	return req
+}
+
+// WithUserVerificationPreferred is for a passkey as the second factor after a password: there a
+// security key without a PIN completes the login. A passkey that signs in on its own, or
+// re-authenticates a session, must still verify the user, or holding the key would be enough.
+func TestUserVerificationPreferredOnlyAsSecondFactor(t *testing.T) {
+	f := newFixture(t, passkey.WithUserVerificationPreferred())
+	a := newAuthenticator(t)
+	b := f.browser(t)
+	b.signIn("user-1")
+	if rec := b.register(a, passkeytest.WithoutUV()); rec.Code != http.StatusCreated {
+		t.Fatalf("register without user verification: %d %s", rec.Code, rec.Body)
+	}
+
+	t.Run("second step without user verification", func(t *testing.T) {
+		b := f.browser(t)
+		if rec := b.do("POST", "/test/password?sub=user-1", nil); rec.Code != http.StatusOK {
+			t.Fatalf("password step: %d %s", rec.Code, rec.Body)
+		}
+		if rec := b.login(a, passkeytest.WithoutUV()); rec.Code != http.StatusOK {
+			t.Fatalf("second step: %d %s", rec.Code, rec.Body)
+		}
+		if c, ok := b.session(); !ok || !slices.Equal(c.AMR, []string{"pwd", "hwk", "mfa"}) {
+			t.Errorf("session after the second step: %+v, %v; want amr [pwd hwk mfa]", c, ok)
+		}
+	})
+	for _, tt := range []struct {
+		name   string
+		signIn bool
+	}{{"sign-in on its own", false}, {"step-up", true}} {
+		t.Run(tt.name+" without user verification", func(t *testing.T) {
+			b := f.browser(t)
+			if tt.signIn {
+				b.signIn("user-1")
+			}
+			before, _ := b.session()
+			opts := b.options("/passkey/login/options")
+			if !contains(string(opts), `"userVerification":"required"`) {
+				t.Errorf("options do not require user verification: %s", opts)
+			}
+			resp, err := a.Get(opts, passkeytest.WithoutUV())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec := b.do("POST", "/passkey/login", resp); rec.Code != http.StatusUnauthorized {
+				t.Fatalf("got %d %s, want 401", rec.Code, rec.Body)
+			}
+			if after, _ := b.session(); (after == nil) != (before == nil) || (after != nil && !after.AuthTime.Equal(before.AuthTime)) {
+				t.Error("the refused ceremony started or re-authenticated a session")
+			}
+			f.wantReason(t, "user_not_verified")
+			if rec := b.login(a); rec.Code != http.StatusOK {
+				t.Errorf("with user verification: %d %s", rec.Code, rec.Body)
+			}
+		})
+	}
 }

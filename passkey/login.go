@@ -54,7 +54,14 @@ func (p *Passkeys[T]) loginOptions(w http.ResponseWriter, r *http.Request) {
 		assertion *protocol.CredentialAssertion
 		sd        *webauthn.SessionData
 		err       error
+		uv        []webauthn.LoginOption
 	)
+	if !second {
+		// User verification may be merely preferred ([WithUserVerificationPreferred]) only
+		// for the second step after a password. A passkey that signs in on its own, or
+		// re-authenticates a session, must verify the user, or holding the key would do.
+		uv = append(uv, webauthn.WithUserVerification(protocol.VerificationRequired))
+	}
 	switch {
 	case len(creds) > 0:
 		c.Subject, c.Second, c.Attempt = sub, second, attempt
@@ -62,13 +69,13 @@ func (p *Passkeys[T]) loginOptions(w http.ResponseWriter, r *http.Request) {
 		for _, cr := range creds {
 			wu.creds = append(wu.creds, toWebAuthn(cr))
 		}
-		assertion, sd, err = p.wa.BeginLogin(wu)
+		assertion, sd, err = p.wa.BeginLogin(wu, uv...)
 	case second:
 		// A second step with no passkey to offer: the application must ask for another factor.
 		p.fail(w, r, event, reject(http.StatusConflict, "no_passkeys", "no_passkeys", nil))
 		return
 	default:
-		assertion, sd, err = p.wa.BeginDiscoverableLogin()
+		assertion, sd, err = p.wa.BeginDiscoverableLogin(uv...)
 	}
 	if err != nil {
 		p.fail(w, r, event, reject(http.StatusInternalServerError, "internal", "options_failed", err))

@@ -1,11 +1,14 @@
 package passkey_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/keycard-go/keycard/passkey"
 )
 
 type listBody struct {
@@ -105,6 +108,37 @@ func TestManagePasskeys(t *testing.T) {
 	}
 }
 
+// removingStore removes each credential just before its use is recorded: the user removing a
+// passkey while a sign-in with it is being verified.
+type removingStore struct{ *passkey.MemoryStore }
+
+func (s removingStore) Used(ctx context.Context, id []byte, u passkey.Use) error {
+	if c, err := s.Get(ctx, id); err == nil {
+		_ = s.Remove(ctx, c.Subject, id)
+	}
+	return s.MemoryStore.Used(ctx, id, u)
+}
+
+// A passkey removed while a sign-in with it is under way does not sign in.
+func TestPasskeyRemovedDuringSignIn(t *testing.T) {
+	f := newFixture(t)
+	a := newAuthenticator(t)
+	b := f.enrolled(t, a)
+	pk, err := passkey.New(f.sessions, rp, removingStore{f.store}, findUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/passkey/", pk.Handler())
+	f.h = mux
+	if rec := b.login(a); rec.Code != http.StatusUnauthorized || errorCode(rec) != "unknown_credential" {
+		t.Errorf("sign-in with a passkey removed meanwhile: got %d %s, want 401 unknown_credential", rec.Code, rec.Body)
+	}
+	if _, ok := b.session(); ok {
+		t.Error("a session was started")
+	}
+}
+
 func TestRegisterLimits(t *testing.T) {
 	f := newFixture(t)
 	b := f.browser(t)
@@ -120,6 +154,29 @@ func TestRegisterLimits(t *testing.T) {
 	}
 	if rec := b.do("POST", "/passkey/register/options", []byte(`{"name":"x","extra":1}`)); rec.Code != http.StatusBadRequest {
 		t.Errorf("unknown field: got %d, want 400", rec.Code)
+	}
+}
+
+// The limit holds at the end of a registration too: two ceremonies begun while under it (two
+// tabs) do not both add a passkey.
+func TestRegisterLimitAcrossCeremonies(t *testing.T) {
+	f := newFixture(t, passkey.WithMaxPasskeys(1))
+	b := f.browser(t)
+	b.signIn("user-1")
+	first, err := newAuthenticator(t).Create(b.options("/passkey/register/options"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstCookie := b.cookies["__Host-passkey-register"]
+	if rec := b.register(newAuthenticator(t)); rec.Code != http.StatusCreated {
+		t.Fatalf("register in the second tab: %d %s", rec.Code, rec.Body)
+	}
+	b.cookies["__Host-passkey-register"] = firstCookie
+	if rec := b.do("POST", "/passkey/register", first); rec.Code != http.StatusConflict || errorCode(rec) != "too_many_passkeys" {
+		t.Errorf("register in the first tab over the limit: got %d %s, want 409 too_many_passkeys", rec.Code, rec.Body)
+	}
+	if creds, _ := f.store.List(t.Context(), "user-1"); len(creds) != 1 {
+		t.Errorf("%d passkeys, want 1 (the limit)", len(creds))
 	}
 }
 

@@ -117,10 +117,12 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithUserVerificationPreferred lets a passkey sign in without user verification (no PIN,
-// fingerprint or face check: whoever holds the security key). Default: user verification is
-// required, so a passkey alone is two factors (something you have, something you are or know).
-// Use it only where the passkey is a second factor after a password.
+// WithUserVerificationPreferred lets a passkey be registered, and complete the second step
+// after a password, without user verification (no PIN, fingerprint or face check: whoever
+// holds the security key). A passkey sign-in on its own, and a re-authentication of a
+// session, still require user verification: there the passkey is the only factor. Default:
+// user verification is always required, so a passkey alone is two factors (something you
+// have, something you are or know).
 func WithUserVerificationPreferred() Option {
 	return func(c *config) error {
 		c.uvPreferred = true

@@ -2,7 +2,9 @@ package totp_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"errors"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -64,6 +66,16 @@ func TestEnrolAndConfirm(t *testing.T) {
 	}
 	if code, out := b.json(t, "/2fa/enrol", nil); code != http.StatusConflict || out["error"] != "already_enabled" {
 		t.Errorf("enrol again: %d %v", code, out)
+	}
+	// Confirming again, with a fresh right code, hands out no new recovery codes: that is
+	// RecoveryCodesHandler's job, which says so in the events.
+	before, _ := e.store.Get(t.Context(), "user-1")
+	e.clk.Advance(30 * time.Second)
+	if code, out := b.json(t, "/2fa/confirm", map[string]string{"code": e.code(t, key.Secret, 0)}); code != http.StatusConflict || out["error"] != "already_enabled" || out["recovery_codes"] != nil {
+		t.Errorf("confirm again: %d %v, want 409 already_enabled", code, out)
+	}
+	if after, _ := e.store.Get(t.Context(), "user-1"); !slices.Equal(after.RecoveryHashes, before.RecoveryHashes) {
+		t.Error("confirming again replaced the recovery codes")
 	}
 	if !slices.Contains(e.eventKinds(), totp.EventEnabled) {
 		t.Errorf("events %v lack %s", e.eventKinds(), totp.EventEnabled)
@@ -157,6 +169,109 @@ func TestCodeReplayRefused(t *testing.T) {
 	if status, out := d.json(t, "/login/2fa", map[string]string{"code": older}); status != http.StatusUnauthorized || out["error"] != "code_used" {
 		t.Errorf("older code after a newer one: %d %v, want 401 code_used", status, out)
 	}
+	// A code of the next step (a phone whose clock runs ahead) spends both earlier steps of the
+	// window, the oldest included, not just the one before it.
+	e.clk.Advance(5 * time.Minute)
+	ahead, oldest := e.code(t, secret, 1), e.code(t, secret, -1)
+	f := e.browser()
+	f.login(t)
+	if status, out := f.json(t, "/login/2fa", map[string]string{"code": ahead}); status != http.StatusOK {
+		t.Fatalf("next step's code: %d %v", status, out)
+	}
+	g := e.browser()
+	g.login(t)
+	if status, out := g.json(t, "/login/2fa", map[string]string{"code": oldest}); status != http.StatusUnauthorized || out["error"] != "code_used" {
+		t.Errorf("oldest code of the window after the next step's: %d %v, want 401 code_used", status, out)
+	}
+}
+
+// TestNearMissCodesRefused checks that the whole code is compared: a code one digit off the
+// right one, at any position, is refused.
+func TestNearMissCodesRefused(t *testing.T) {
+	e := newEnv(t, totp.WithLimiter(middleware.NewMemoryLimiter(100, time.Hour, nil)))
+	secret, _, _ := e.enrolled(t)
+	right := e.code(t, secret, 0)
+	window := []string{e.code(t, secret, -1), right, e.code(t, secret, 1)}
+	for i := range right {
+		near := []byte(right)
+		near[i] = '0' + (near[i]-'0'+1)%10
+		if slices.Contains(window, string(near)) {
+			continue // another step's code, by chance
+		}
+		if _, err := e.factor.Check(t.Context(), "user-1", string(near)); !errors.Is(err, totp.ErrInvalidCode) {
+			t.Errorf("code with digit %d changed: %v, want ErrInvalidCode", i, err)
+		}
+	}
+	if _, err := e.factor.Check(t.Context(), "user-1", right); err != nil {
+		t.Errorf("the right code after near misses: %v", err)
+	}
+}
+
+// faulty is a single-use store and a limiter that work until down is set, then fail every call.
+type faulty struct {
+	down    atomic.Bool
+	once    middleware.OnceStore
+	limiter middleware.Limiter
+}
+
+var errDown = errors.New("store down")
+
+func (f *faulty) Use(ctx context.Context, key string, until time.Time) (bool, error) {
+	if f.down.Load() {
+		return false, errDown
+	}
+	return f.once.Use(ctx, key, until)
+}
+
+func (f *faulty) Hit(ctx context.Context, key middleware.ThrottleKey) (time.Duration, error) {
+	if f.down.Load() {
+		return 0, errDown
+	}
+	return f.limiter.Hit(ctx, key)
+}
+
+func (f *faulty) Reset(ctx context.Context, key middleware.ThrottleKey) error {
+	if f.down.Load() {
+		return errDown
+	}
+	return f.limiter.Reset(ctx, key)
+}
+
+// TestFailsClosed checks that a right code is refused, 503, while the single-use store or the
+// limiter is down: accepting it would let a replayed or guessed code through.
+func TestFailsClosed(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		opt      func(*faulty) totp.Option
+		recovery bool
+	}{
+		{"single-use store", func(f *faulty) totp.Option { return totp.WithOnceStore(f) }, false},
+		{"limiter, TOTP code", func(f *faulty) totp.Option { return totp.WithLimiter(f) }, false},
+		{"limiter, recovery code", func(f *faulty) totp.Option { return totp.WithLimiter(f) }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &faulty{}
+			e := newEnv(t, c.opt(f))
+			f.once, f.limiter = e.sessions.OnceStore(), middleware.NewMemoryLimiter(100, time.Hour, e.clk.Now)
+			secret, recovery, _ := e.enrolled(t)
+			code := e.code(t, secret, 0)
+			if c.recovery {
+				code = recovery[0]
+			}
+			f.down.Store(true)
+			b := e.browser()
+			b.login(t)
+			if status, out := b.json(t, "/login/2fa", map[string]string{"code": code}); status != http.StatusServiceUnavailable || out["error"] != "unavailable" {
+				t.Errorf("right code with the %s down: %d %v, want 503 unavailable", c.name, status, out)
+			}
+			if status, _ := b.me(t); status != http.StatusUnauthorized {
+				t.Errorf("a session with the %s down", c.name)
+			}
+			if _, err := e.factor.Check(t.Context(), "user-1", code); !errors.Is(err, totp.ErrUnavailable) {
+				t.Errorf("Check with the %s down: %v, want ErrUnavailable", c.name, err)
+			}
+		})
+	}
 }
 
 func TestCodeWindow(t *testing.T) {
@@ -205,6 +320,32 @@ func TestSecondStepThrottled(t *testing.T) {
 	c := e.browser()
 	c.login(t)
 	if status, out := c.json(t, "/login/2fa", map[string]string{"code": e.code(t, secret, 0)}); status != http.StatusOK {
+		t.Errorf("after the window: %d %v", status, out)
+	}
+}
+
+// TestRecoveryCodesThrottled checks that recovery code guesses are throttled per account as
+// TOTP codes are: 80 bits are not guessed, but unthrottled tries would still cost nothing.
+func TestRecoveryCodesThrottled(t *testing.T) {
+	e := newEnv(t)
+	_, recovery, _ := e.enrolled(t)
+	for i := range totp.DefaultAttempts {
+		b := e.browser()
+		b.login(t)
+		if status, out := b.json(t, "/login/2fa", map[string]string{"code": "0000-0000-0000-000" + string(rune('0'+i))}); status != http.StatusUnauthorized || out["error"] != "invalid_code" {
+			t.Fatalf("wrong recovery code %d: %d %v", i+1, status, out)
+		}
+	}
+	b := e.browser()
+	b.login(t)
+	if status, out := b.json(t, "/login/2fa", map[string]string{"code": recovery[0]}); status != http.StatusTooManyRequests {
+		t.Fatalf("right recovery code after %d wrong ones: %d %v, want 429", totp.DefaultAttempts, status, out)
+	}
+	// The refused code was not used up: it works once the window has passed.
+	e.clk.Advance(totp.DefaultWindow)
+	c := e.browser()
+	c.login(t)
+	if status, out := c.json(t, "/login/2fa", map[string]string{"code": recovery[0]}); status != http.StatusOK {
 		t.Errorf("after the window: %d %v", status, out)
 	}
 }
@@ -348,7 +489,7 @@ func TestRegenerateRecoveryCodes(t *testing.T) {
 
 func TestStepUp(t *testing.T) {
 	e := newEnv(t)
-	secret, _, b := e.enrolled(t)
+	secret, recovery, b := e.enrolled(t)
 	_, before := b.me(t)
 	e.clk.Advance(10 * time.Minute)
 	if rec := b.do("GET", "/sensitive", "", ""); rec.Code != http.StatusUnauthorized {
@@ -356,6 +497,17 @@ func TestStepUp(t *testing.T) {
 	}
 	if status, out := b.json(t, "/2fa/step-up", map[string]string{"code": e.wrong(t, secret)}); status != http.StatusUnauthorized {
 		t.Fatalf("step-up with a wrong code: %d %v", status, out)
+	}
+	// A recovery code does not step up (it is for a lost phone, not for a fresh
+	// authentication), and is not used up by the attempt.
+	if status, out := b.json(t, "/2fa/step-up", map[string]string{"code": recovery[0]}); status != http.StatusBadRequest || out["error"] != "malformed_code" {
+		t.Errorf("step-up with a recovery code: %d %v, want 400 malformed_code", status, out)
+	}
+	if left, err := e.factor.RecoveryCodesLeft(t.Context(), "user-1"); err != nil || left != totp.RecoveryCodes {
+		t.Errorf("recovery codes left after a refused step-up: %d, %v; want %d", left, err, totp.RecoveryCodes)
+	}
+	if rec := b.do("GET", "/sensitive", "", ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("after a refused step-up: /sensitive %d, want 401", rec.Code)
 	}
 	status, out := b.json(t, "/2fa/step-up", map[string]string{"code": e.code(t, secret, 0)})
 	if status != http.StatusOK {
@@ -439,5 +591,96 @@ func TestEventsCarryNoSecrets(t *testing.T) {
 	}
 	if len(e.events) < 5 {
 		t.Errorf("only %d events", len(e.events))
+	}
+}
+
+// TestUnconfirmedEnrolmentIsNotAFactor checks that an enrolment awaiting its confirming code
+// counts for nothing: its codes neither step up, nor disable, nor make recovery codes, and
+// the code tried is still good to confirm.
+func TestUnconfirmedEnrolmentIsNotAFactor(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(t)
+	if status, out := b.json(t, "/2fa/enrol", nil); status != http.StatusOK {
+		t.Fatalf("enrol: %d %v", status, out)
+	}
+	rec, _ := e.store.Get(t.Context(), "user-1")
+	code := e.code(t, rec.Secret, 0)
+	for _, path := range []string{"/2fa/step-up", "/2fa/disable", "/2fa/recovery-codes"} {
+		if status, out := b.json(t, path, map[string]string{"code": code}); status != http.StatusNotFound || out["error"] != "not_enrolled" {
+			t.Errorf("POST %s with an unconfirmed enrolment's code: %d %v, want 404 not_enrolled", path, status, out)
+		}
+	}
+	if _, err := e.factor.Check(t.Context(), "user-1", code); !errors.Is(err, totp.ErrNotEnrolled) {
+		t.Errorf("Check with an unconfirmed enrolment: %v, want ErrNotEnrolled", err)
+	}
+	if status, out := b.json(t, "/2fa/confirm", map[string]string{"code": code}); status != http.StatusOK || out["enabled"] != true {
+		t.Errorf("confirm after the refused attempts: %d %v", status, out)
+	}
+}
+
+// hookLimiter runs onHit (once) when a code check counts its try: a request racing the check.
+type hookLimiter struct {
+	middleware.Limiter
+	onHit func()
+}
+
+func (h *hookLimiter) Hit(ctx context.Context, key middleware.ThrottleKey) (time.Duration, error) {
+	if f := h.onHit; f != nil {
+		h.onHit = nil
+		f()
+	}
+	return h.Limiter.Hit(ctx, key)
+}
+
+// TestRegenerateAfterConcurrentDisable checks that recovery codes made while the second factor
+// is switched off, in another tab, do not switch it on again with the old secret.
+func TestRegenerateAfterConcurrentDisable(t *testing.T) {
+	h := &hookLimiter{Limiter: middleware.NewMemoryLimiter(100, time.Hour, nil)}
+	e := newEnv(t, totp.WithLimiter(h))
+	secret, _, _ := e.enrolled(t)
+	h.onHit = func() { _ = e.store.Delete(context.Background(), "user-1") }
+	if codes, err := e.factor.RegenerateRecoveryCodes(t.Context(), "user-1", e.code(t, secret, 0)); !errors.Is(err, totp.ErrNotEnrolled) || codes != nil {
+		t.Errorf("regenerate while disabled meanwhile: %d codes, %v; want ErrNotEnrolled", len(codes), err)
+	}
+	if on, _ := e.factor.Enabled(t.Context(), "user-1"); on {
+		t.Error("regenerating recovery codes switched a disabled second factor on again")
+	}
+}
+
+// TestNonDefaultParams runs an enrolment and a login with parameters other than the defaults:
+// the record's own parameters decide how its codes are checked.
+func TestNonDefaultParams(t *testing.T) {
+	p := totp.Params{Algorithm: totp.SHA256, Digits: 8, Period: time.Minute}
+	e := newEnv(t, totp.WithParams(p))
+	b := e.browser()
+	b.login(t)
+	status, out := b.json(t, "/2fa/enrol", nil)
+	if status != http.StatusOK || out["algorithm"] != "SHA256" || out["digits"] != float64(8) || out["period"] != float64(60) {
+		t.Fatalf("enrol: %d %v", status, out)
+	}
+	secret, err := totp.ParseSecret(out["secret"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func() string {
+		c, err := p.Code(secret, e.clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	defaults, _ := totp.Params{}.Code(secret, e.clk.Now())
+	if status, out := b.json(t, "/2fa/confirm", map[string]string{"code": defaults}); status == http.StatusOK {
+		t.Fatalf("confirmed with a code of the default parameters: %v", out)
+	}
+	if status, out := b.json(t, "/2fa/confirm", map[string]string{"code": code()}); status != http.StatusOK {
+		t.Fatalf("confirm: %d %v", status, out)
+	}
+	e.clk.Advance(time.Minute)
+	c := e.browser()
+	c.login(t)
+	if status, out := c.json(t, "/login/2fa", map[string]string{"code": code()}); status != http.StatusOK || out["method"] != "totp" {
+		t.Errorf("second step with an 8-digit SHA-256 code: %d %v", status, out)
 	}
 }

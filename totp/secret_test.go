@@ -2,6 +2,7 @@ package totp_test
 
 import (
 	"bytes"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,13 @@ func TestParseSecret(t *testing.T) {
 	} {
 		if got, err := totp.ParseSecret(in); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("ParseSecret(%q) = %v", in, err)
+		}
+	}
+	// The bounds: 16 to 64 bytes (RFC 4226 asks for at least 128 bits).
+	for n, ok := range map[int]bool{15: false, 16: true, 64: true, 65: false} {
+		in := base32.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xa5}, n))
+		if _, err := totp.ParseSecret(in); (err == nil) != ok {
+			t.Errorf("secret of %d bytes: %v, want accepted %v", n, err, ok)
 		}
 	}
 	for _, in := range []string{"", "GEZDGNBVGY3TQOJQ" /* 10 bytes */, "GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ!", strings.Repeat("A", 300)} {
