@@ -53,6 +53,21 @@ func TestAuthorize(t *testing.T) {
 			}
 		})
 	}
+	// allow gets the request's own copy: a predicate that writes to it (against the rules)
+	// changes neither the next request's claims nor what the next handler sees.
+	grabby := f.sessions.Authorize(func(c *token.Claims[User]) bool {
+		ok := c.Payload.Role == "admin"
+		c.Payload.Role, c.AMR = "admin", append(c.AMR[:0], middleware.AMRMultiFactor)
+		return ok
+	})(protected)
+	for range 2 {
+		req := httptest.NewRequest("GET", "/admin", nil)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Cookie", cookieHeader(plain.Value))
+		if rec := serve(grabby, req); rec.Code != http.StatusForbidden {
+			t.Errorf("a predicate that wrote to the claims: got %d on the next request, want 403", rec.Code)
+		}
+	}
 	func() {
 		defer func() {
 			if recover() == nil {

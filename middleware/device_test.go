@@ -25,6 +25,8 @@ var userAgents = []struct{ ua, want string }{
 	{"", "Unknown device"},
 	{"<script>alert(1)</script>", "Unknown device"},
 	{"Mozilla/5.0 (X11; Linux x86_64)", "Browser on Linux"},
+	// Only the first 512 bytes are read: a name past them is not looked for.
+	{strings.Repeat("x", 512) + " Firefox/140.0 (X11; Linux x86_64)", "Unknown device"},
 }
 
 func TestDeviceName(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,6 +150,19 @@ func TestListSessions(t *testing.T) {
 	}
 }
 
+// TestRegistryClientBounded: the client address kept in an entry is cut to 64 bytes, whatever
+// WithClientIP returns (a forwarded header's value, say), so that a client cannot grow the list.
+func TestRegistryClientBounded(t *testing.T) {
+	long := strings.Repeat("203.0.113.7, ", 20)
+	d := newDeviceFixture(t, middleware.WithClientIP(func(*http.Request) string { return long }))
+	dev := &device{ua: firefoxLinux, addr: "10.0.0.1:1"}
+	d.login(t, dev, "alice@example.com", false)
+	list, err := d.sessions.ListSessions(request(dev))
+	if err != nil || len(list) != 1 || list[0].Client != long[:64] {
+		t.Errorf("list: %+v, %v; want one entry with the client cut to 64 bytes", list, err)
+	}
+}
+
 // TestEndSession: a user ends another of their own sessions by ID, and its next request is
 // refused; another user's ID changes nothing.
 func TestEndSession(t *testing.T) {
@@ -202,6 +216,68 @@ func TestEndSession(t *testing.T) {
 	}
 	if code := d.me(a); code != http.StatusUnauthorized {
 		t.Errorf("after ending itself: got %d, want 401", code)
+	}
+	// b was remembered: its token lasts until the session would have ended, and so must its
+	// revocation, well past the token lifetime of a browser session.
+	d.clk.Advance(3 * 24 * time.Hour)
+	if code := d.me(b); code != http.StatusUnauthorized {
+		t.Errorf("remembered session 3 days after it was ended: got %d, want 401", code)
+	}
+}
+
+// revokeFails is a memory store whose Revoke fails: sessions are checked, none can be ended.
+type revokeFails struct{ *middleware.MemoryRevocation }
+
+func (revokeFails) Revoke(context.Context, token.SessionID, time.Time) error { return errStoreDown }
+
+// TestEndSessionStoreDown: when the revocation cannot be recorded, EndSession says so and
+// changes nothing: the user must not be told a device was signed out while it still is.
+func TestEndSessionStoreDown(t *testing.T) {
+	var clk *clock
+	store := revokeFails{middleware.NewMemoryRevocation(func() time.Time { return clk.Now() })}
+	d := newDeviceFixture(t, middleware.WithRevocation(store))
+	clk = d.clk
+	a := &device{ua: firefoxLinux, addr: "203.0.113.7:1111"}
+	b := &device{ua: safariIPhone, addr: "198.51.100.9:2222"}
+	d.login(t, a, "alice@example.com", false)
+	d.login(t, b, "alice@example.com", false)
+	bClaims, _ := d.codec.Verify(b.cookie)
+	d.events.take()
+	if err := d.sessions.EndSession(httptest.NewRecorder(), request(a), bClaims.SessionID); !errors.Is(err, errStoreDown) {
+		t.Errorf("EndSession with the store down: got %v, want the store's error", err)
+	}
+	if n, err := d.sessions.EndOtherSessions(request(a)); n != 0 || !errors.Is(err, errStoreDown) {
+		t.Errorf("EndOtherSessions with the store down: %d, %v; want 0 and the store's error", n, err)
+	}
+	if list, _ := d.sessions.ListSessions(request(a)); len(list) != 2 {
+		t.Errorf("list after a failed EndSession: %+v, want both sessions", list)
+	}
+	for _, e := range d.events.take() {
+		if e.Kind == middleware.EventSessionRevoked {
+			t.Errorf("a session.revoked event for a revocation that failed: %+v", e)
+		}
+	}
+}
+
+// TestEndAllClearsList: EndAll takes the sessions it ends off the list, and keeps one that
+// began in the same microsecond, which it does not end.
+func TestEndAllClearsList(t *testing.T) {
+	d := newDeviceFixture(t)
+	old := &device{ua: firefoxLinux, addr: "10.0.0.1:1"}
+	d.login(t, old, "alice@example.com", false)
+	d.clk.Advance(time.Second)
+	fresh := &device{ua: safariIPhone, addr: "10.0.0.2:1"}
+	d.login(t, fresh, "alice@example.com", false)
+	if err := d.sessions.EndAll(context.Background(), "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	freshClaims, _ := d.codec.Verify(fresh.cookie)
+	list, err := d.sessions.ListSessions(request(fresh))
+	if err != nil || len(list) != 1 || list[0].ID != freshClaims.SessionID {
+		t.Errorf("list after EndAll: %+v, %v; want only the session begun with it", list, err)
+	}
+	if d.me(old) != http.StatusUnauthorized || d.me(fresh) != http.StatusOK {
+		t.Error("EndAll ended the wrong sessions")
 	}
 }
 
@@ -362,7 +438,12 @@ func TestDeviceListNeedsStores(t *testing.T) {
 	if _, err := f.sessions.ListSessions(req); err == nil {
 		t.Error("ListSessions without a registry: no error")
 	}
-	g := newFixture(t, middleware.WithRegistry(middleware.NewMemoryRegistry(nil)))
+	// The registry reads the fixture's clock: on the wall clock, the entries of tokens issued at
+	// the fixed start would have expired, and EndSession would fail for that reason instead.
+	var clk *clock
+	reg := middleware.NewMemoryRegistry(func() time.Time { return clk.Now() })
+	g := newFixture(t, middleware.WithRegistry(reg))
+	clk = g.clk
 	a := &device{ua: firefoxLinux, addr: "10.0.0.1:1"}
 	b := &device{ua: firefoxLinux, addr: "10.0.0.2:1"}
 	for _, dev := range []*device{a, b} {
@@ -377,7 +458,18 @@ func TestDeviceListNeedsStores(t *testing.T) {
 		dev.cookie = c.Value
 	}
 	bc, _ := g.codec.Verify(b.cookie)
-	if err := g.sessions.EndSession(httptest.NewRecorder(), request(a), bc.SessionID); err == nil {
-		t.Error("EndSession of another device without a revocation store: no error")
+	err := g.sessions.EndSession(httptest.NewRecorder(), request(a), bc.SessionID)
+	if err == nil || errors.Is(err, middleware.ErrUnknownSession) {
+		t.Errorf("EndSession of another device without a revocation store: got %v, want an error that says so", err)
+	}
+	if list, _ := g.sessions.ListSessions(request(a)); len(list) != 2 {
+		t.Errorf("list after the refused EndSession: %+v, want both sessions", list)
+	}
+	// Without a store, a logout still takes the session off the list.
+	logout := request(a)
+	logout.Header.Set("Sec-Fetch-Site", "same-origin")
+	serve(g.sessions.LogoutHandler(), logout)
+	if list, _ := reg.List(context.Background(), "user-1"); len(list) != 1 || list[0].ID != bc.SessionID {
+		t.Errorf("list after a logout without a revocation store: %+v, want only the other device", list)
 	}
 }

@@ -52,3 +52,15 @@ func TestMemoryOnceBounded(t *testing.T) {
 		t.Errorf("Len after expiry = %d, want 1", got)
 	}
 }
+
+// TestMemoryOnceDefaultSize: a bound below 1 means the default, not a store that refuses
+// every marker (which would fail every second step closed).
+func TestMemoryOnceDefaultSize(t *testing.T) {
+	clk := newClock()
+	for _, max := range []int{0, -1} {
+		s := middleware.NewMemoryOnceSize(clk.Now, max)
+		if first, err := s.Use(t.Context(), "k", clk.Now().Add(time.Minute)); !first || err != nil {
+			t.Errorf("NewMemoryOnceSize(%d): Use = %v, %v; want true", max, first, err)
+		}
+	}
+}

@@ -31,6 +31,17 @@ func TestLoginHandsOverToSecondFactor(t *testing.T) {
 			t.Errorf("pending cookie Max-Age = %d, want %v", c.MaxAge, middleware.DefaultPendingLifetime)
 		}
 	})
+	t.Run("form drops an unsafe next", func(t *testing.T) {
+		// The second-step page redirects to next once the login completes: a next that leaves the
+		// site must not be handed to it.
+		for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+			ts := newTwoStep(t)
+			rec := serve(ts.mux, formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "next": {next}}))
+			if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != "/login/2fa" {
+				t.Errorf("next %q: got %d to %q, want 303 to /login/2fa", next, rec.Code, got)
+			}
+		}
+	})
 	t.Run("JSON", func(t *testing.T) {
 		ts := newTwoStep(t)
 		rec := serve(ts.mux, jsonLogin(`{"email":"`+demoEmail+`","password":"`+demoPassword+`"}`))
@@ -322,6 +333,55 @@ func TestPendingForgedOrTampered(t *testing.T) {
 	}
 }
 
+// pendingPayload mirrors the payload of a pending credential, to sign ones the middleware would
+// never issue.
+type pendingPayload struct {
+	Methods []string `json:"kc_amr"`
+	Tries   int      `json:"kc_tries"`
+	Until   int64    `json:"kc_until"`
+}
+
+// TestPendingOutOfBounds: a pending credential with a good signature but a payload out of the
+// bounds the middleware issues (more tries than allowed, none, no end, too many or malformed
+// methods) is refused; the same credential within the bounds is accepted, so it is the bounds
+// that refuse.
+func TestPendingOutOfBounds(t *testing.T) {
+	ts := newTwoStep(t)
+	key, err := token.NewHMACKey("k1", token.HS256, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := token.NewKeySet(key)
+	codec, err := token.New[pendingPayload](keys, token.WithAudience(middleware.PendingAudience), token.WithClock(ts.clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := ts.clk.Now().Add(time.Minute).UnixMilli()
+	for _, tt := range []struct {
+		name string
+		p    pendingPayload
+		ok   bool
+	}{
+		{"within the bounds", pendingPayload{[]string{"pwd"}, 3, until}, true},
+		{"more tries than allowed", pendingPayload{[]string{"pwd"}, 11, until}, false},
+		{"no tries", pendingPayload{[]string{"pwd"}, 0, until}, false},
+		{"no end", pendingPayload{[]string{"pwd"}, 3, 0}, false},
+		{"no methods", pendingPayload{nil, 3, until}, false},
+		{"too many methods", pendingPayload{[]string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}, 3, until}, false},
+		{"malformed method", pendingPayload{[]string{"pwd otp"}, 3, until}, false},
+	} {
+		raw, _, err := codec.Issue("user-1", tt.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("GET", "/login/2fa", nil)
+		req.Header.Set("Cookie", pendingCookieName+"="+raw)
+		if _, err := ts.sessions.Pending(req); (err == nil) != tt.ok {
+			t.Errorf("%s: got %v, want accepted %v", tt.name, err, tt.ok)
+		}
+	}
+}
+
 func TestCompletePendingMisuse(t *testing.T) {
 	ts := newTwoStep(t)
 	raw := ts.login(t)
@@ -338,6 +398,12 @@ func TestCompletePendingMisuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Another Sessions' Pending is refused, while it could still complete on its own (an
+	// instance with other users or other rights, such as an admin area, on the same keys).
+	other := newTwoStep(t)
+	if _, err := other.sessions.CompletePending(httptest.NewRecorder(), req, tried, alice, "otp"); err == nil {
+		t.Error("CompletePending accepted another Sessions' Pending")
+	}
 	if _, err := ts.sessions.CompletePending(httptest.NewRecorder(), req, tried, alice); err == nil {
 		t.Error("CompletePending without a second-factor method succeeded")
 	}
@@ -346,11 +412,6 @@ func TestCompletePendingMisuse(t *testing.T) {
 	}
 	if _, err := ts.sessions.CompletePending(httptest.NewRecorder(), req, tried, alice, "otp"); !errors.Is(err, middleware.ErrPendingReplayed) {
 		t.Errorf("second CompletePending: %v, want ErrPendingReplayed", err)
-	}
-	// Another Sessions' Pending is refused.
-	other := newTwoStep(t)
-	if _, err := other.sessions.CompletePending(httptest.NewRecorder(), req, tried, alice, "otp"); err == nil {
-		t.Error("CompletePending accepted another Sessions' Pending")
 	}
 }
 
@@ -418,6 +479,84 @@ func TestPendingStoreDownFailsClosed(t *testing.T) {
 	}
 	if _, ok := setCookie(rec); ok {
 		t.Error("store down: a session was started")
+	}
+}
+
+// TestCancelPendingStoreDown: a cancellation the store could not record is reported, so that
+// a logout on a shared computer does not silently leave the attempt open.
+func TestCancelPendingStoreDown(t *testing.T) {
+	ts := newTwoStep(t, middleware.WithOnceStore(failingOnce{}))
+	raw := ts.login(t)
+	req := httptest.NewRequest("POST", "/login/cancel", nil)
+	req.Header.Set("Cookie", pendingCookieName+"="+raw)
+	rec := httptest.NewRecorder()
+	if err := ts.sessions.CancelPending(rec, req); !errors.Is(err, middleware.ErrPendingUnavailable) {
+		t.Errorf("CancelPending with the store down: got %v, want ErrPendingUnavailable", err)
+	}
+	if c, ok := cookieNamed(rec, pendingCookieName); !ok || c.MaxAge >= 0 {
+		t.Error("CancelPending with the store down did not clear the cookie")
+	}
+}
+
+// TestPendingCookieTossing: pending cookies of two different attempts (one planted beside the
+// user's, by a sibling subdomain say) are refused rather than one picked, and so are more of
+// them than are examined; the rotated credentials of one attempt are not.
+func TestPendingCookieTossing(t *testing.T) {
+	ts := newTwoStep(t)
+	mine, planted := ts.login(t), ts.login(t)
+	rotate := httptest.NewRequest("POST", "/login/2fa", nil)
+	rotate.Header.Set("Cookie", pendingCookieName+"="+mine)
+	rec := httptest.NewRecorder()
+	if _, err := ts.sessions.TryPending(rec, rotate); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ := cookieNamed(rec, pendingCookieName)
+	many := make([]string, 5)
+	for i := range many {
+		many[i] = pendingCookieName + "=" + rotated.Value
+	}
+	for _, tt := range []struct {
+		name, cookie string
+		want         error
+	}{
+		{"two attempts", pendingCookieName + "=" + rotated.Value + "; " + pendingCookieName + "=" + planted, middleware.ErrPendingInvalid},
+		{"too many cookies", strings.Join(many, "; "), middleware.ErrPendingInvalid},
+		{"one attempt, old and new credential", pendingCookieName + "=" + mine + "; " + pendingCookieName + "=" + rotated.Value, nil},
+	} {
+		req := httptest.NewRequest("GET", "/login/2fa", nil)
+		req.Header.Set("Cookie", tt.cookie)
+		if _, err := ts.sessions.Pending(req); !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestPendingResponsesNotStored: every response that sets or clears the pending cookie says
+// no-store, so that no shared cache keeps a credential for the next client.
+func TestPendingResponsesNotStored(t *testing.T) {
+	ts := newTwoStep(t)
+	req := httptest.NewRequest("POST", "/sso/callback", nil)
+	rec := httptest.NewRecorder()
+	if _, err := ts.sessions.StartPending(rec, req, "user-1", []string{middleware.AMRPassword}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := cookieNamed(rec, pendingCookieName)
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("StartPending: Cache-Control %q, want no-store", got)
+	}
+	req = httptest.NewRequest("POST", "/login/2fa", nil)
+	req.Header.Set("Cookie", pendingCookieName+"="+c.Value)
+	for name, call := range map[string]func(w http.ResponseWriter) error{
+		"TryPending":    func(w http.ResponseWriter) error { _, err := ts.sessions.TryPending(w, req); return err },
+		"CancelPending": func(w http.ResponseWriter) error { return ts.sessions.CancelPending(w, req) },
+	} {
+		rec := httptest.NewRecorder()
+		if err := call(rec); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", name, got)
+		}
 	}
 }
 

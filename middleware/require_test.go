@@ -523,6 +523,44 @@ func TestEndAllThenStart(t *testing.T) {
 	}
 }
 
+// TestRevocationLasts: a revocation is kept for as long as a token it covers can be accepted:
+// EndAll's until every session of the subject has ended (a browser session's token half an hour
+// on, a remembered session's days on), a logout's until the token's expiry plus the verifier's
+// leeway.
+func TestRevocationLasts(t *testing.T) {
+	f := newRevocationFixture(t, nil)
+	get := func(raw string) int {
+		req := httptest.NewRequest("GET", "/api/me", nil)
+		req.Header.Set("Cookie", cookieHeader(raw))
+		return serve(f.sessions.RequireSession(protected), req).Code
+	}
+	_, browser := startOn(t, f.sessions, "", "user-1")
+	_, remembered := startOn(t, f.sessions, "", "user-1", middleware.RememberMe(true))
+	_, loggedOut := startOn(t, f.sessions, "", "user-2")
+	f.clk.Advance(time.Second)
+	if err := f.sessions.EndAll(context.Background(), "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	logout := httptest.NewRequest("POST", "/logout", nil)
+	logout.Header.Set("Cookie", cookieHeader(loggedOut.Value))
+	if err := f.sessions.End(httptest.NewRecorder(), logout); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(30 * time.Minute)
+	if code := get(browser.Value); code != http.StatusUnauthorized {
+		t.Errorf("browser session 30 min after EndAll: got %d, want 401", code)
+	}
+	// Past exp by less than the codec's leeway (5 s): the token still verifies.
+	f.clk.Advance(f.codec.Lifetime() - 30*time.Minute - time.Second + 3*time.Second)
+	if code := get(loggedOut.Value); code != http.StatusUnauthorized {
+		t.Errorf("logged-out token within the leeway past its expiry: got %d, want 401", code)
+	}
+	f.clk.Advance(10 * 24 * time.Hour)
+	if code := get(remembered.Value); code != http.StatusUnauthorized {
+		t.Errorf("remembered session 10 days after EndAll: got %d, want 401", code)
+	}
+}
+
 // TestLogsCarryRequestLogger: when a request carries a zerolog logger in its context, as hlog's
 // handlers attach one with the request ID, the session events go to it and carry its fields.
 func TestLogsCarryRequestLogger(t *testing.T) {

@@ -119,6 +119,39 @@ func TestStartReauthentication(t *testing.T) {
 	}
 }
 
+// TestReauthenticationForgetsPastLifetime: a remembered session older than the absolute
+// lifetime of a browser session, re-authenticated with "remember me" turned off, cannot keep its
+// start (it would be over at once): it becomes a new session, which works.
+func TestReauthenticationForgetsPastLifetime(t *testing.T) {
+	f := newRevocationFixture(t, nil)
+	first, c := startOn(t, f.sessions, "", "user-1", middleware.RememberMe(true))
+	f.clk.Advance(middleware.DefaultAbsoluteLifetime + time.Hour)
+	again, c2 := startOn(t, f.sessions, c.Value, "user-1", middleware.RememberMe(false))
+	if again.SessionID == first.SessionID || !again.SessionStart.Equal(f.clk.Now()) || again.Remember {
+		t.Errorf("re-authentication past the absolute lifetime: %+v, from %+v; want a new session", again, first)
+	}
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(c2.Value))
+	if code := serve(f.sessions.RequireSession(protected), req).Code; code != http.StatusOK {
+		t.Errorf("the session it started: got %d, want 200", code)
+	}
+}
+
+// TestRecentAuthMaxAgeRoundsUp: the max_age hint is in whole seconds, rounded up, so that a
+// client that re-authenticates within it is never refused again for a fraction of a second.
+func TestRecentAuthMaxAgeRoundsUp(t *testing.T) {
+	f := newFixture(t)
+	_, c := startOn(t, f.sessions, "", "user-1")
+	f.clk.Advance(time.Hour)
+	req := httptest.NewRequest("GET", "/settings", nil)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Cookie", cookieHeader(c.Value))
+	rec := serve(f.sessions.RequireRecentAuth(90*time.Second+time.Millisecond)(protected), req)
+	if got := rec.Header().Get("WWW-Authenticate"); rec.Code != http.StatusUnauthorized || !strings.HasSuffix(got, "max_age=91") {
+		t.Errorf("got %d %q, want 401 with max_age=91", rec.Code, got)
+	}
+}
+
 // TestRememberMeCookies: a session that is not remembered gets a browser-session cookie (no
 // Max-Age, no Expires), a remembered one a persistent cookie that lasts until its own absolute
 // lifetime, at which it ends however it is used.
@@ -204,6 +237,9 @@ func TestLoginRememberField(t *testing.T) {
 		{"form, box ticked", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "stay": {"on"}}), 303, true},
 		{"form, box not ticked", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}}), 303, false},
 		{"form, false", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "stay": {"false"}}), 303, false},
+		{"form, no", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "stay": {"no"}}), 303, false},
+		{"form, off", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "stay": {"off"}}), 303, false},
+		{"form, empty", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "stay": {""}}), 303, false},
 		{"form, nonsense", formLogin(url.Values{"email": {demoEmail}, "password": {demoPassword}, "stay": {"maybe"}}), 400, false},
 		{"JSON true", jsonLogin(`{"email":"` + demoEmail + `","password":"` + demoPassword + `","stay":true}`), 200, true},
 		{"JSON false", jsonLogin(`{"email":"` + demoEmail + `","password":"` + demoPassword + `","stay":false}`), 200, false},

@@ -90,6 +90,74 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
+// TestUpdateCutOffLasts: the cut-off an update records holds for as long as the older token
+// can be valid, not just for a moment: half an hour after the update, the pre-update token of a
+// browser session (valid for the hour of its lifetime) is still refused, and so, days later, is
+// that of a remembered session, whose token lasts until the session ends.
+func TestUpdateCutOffLasts(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		remember bool
+		wait     time.Duration
+	}{
+		{"browser session", false, 30 * time.Minute},
+		{"remembered session", true, 10 * 24 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newRevocationFixture(t, nil)
+			_, c := startOn(t, f.sessions, "", "user-1", middleware.RememberMe(tt.remember))
+			_, c2 := updateOn(t, f.sessions, c.Value, User{Email: "new@example.com"})
+			f.clk.Advance(tt.wait)
+			get := func(raw string) int {
+				req := httptest.NewRequest("GET", "/api/me", nil)
+				req.Header.Set("Cookie", cookieHeader(raw))
+				return serve(f.sessions.RequireSession(protected), req).Code
+			}
+			if code := get(c.Value); code != http.StatusUnauthorized {
+				t.Errorf("pre-update token %v after the update: got %d, want 401", tt.wait, code)
+			}
+			if code := get(c2.Value); code != http.StatusOK {
+				t.Errorf("updated token %v after the update: got %d, want 200", tt.wait, code)
+			}
+		})
+	}
+}
+
+// TestUpdateTwiceInRequest: a second Update in the same request builds on the first (version
+// two higher) and cuts off the first update's token too, so that a permission the second update
+// removes does not live on in the first one's cookie.
+func TestUpdateTwiceInRequest(t *testing.T) {
+	f := newRevocationFixture(t, nil)
+	raw, orig := f.issue(t)
+	var first, second *token.Claims[User]
+	var firstRaw string
+	h := f.sessions.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		admin := alice
+		admin.Role = "admin"
+		if first, err = f.sessions.Update(w, r, admin); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range (&http.Response{Header: w.Header()}).Cookies() {
+			firstRaw = c.Value // the session cookie is the only one set so far
+		}
+		if second, err = f.sessions.Update(w, r, alice); err != nil {
+			t.Fatal(err)
+		}
+	}))
+	req := httptest.NewRequest("POST", "/profile", nil)
+	req.Header.Set("Cookie", cookieHeader(raw))
+	serve(h, req)
+	if first.Version != orig.Version+1 || second.Version != orig.Version+2 {
+		t.Errorf("versions: %d then %d, from %d; want one and two higher", first.Version, second.Version, orig.Version)
+	}
+	req = httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Cookie", cookieHeader(firstRaw))
+	if code := serve(f.sessions.RequireSession(protected), req).Code; code != http.StatusUnauthorized {
+		t.Errorf("the first update's token after the second: got %d, want 401", code)
+	}
+}
+
 // TestUpdateWithoutStore: without a revocation store the older token keeps working until it
 // expires, as documented.
 func TestUpdateWithoutStore(t *testing.T) {

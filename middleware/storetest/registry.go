@@ -23,11 +23,12 @@ import (
 // The rules, one subtest each: a saved entry is listed as saved, with Current false; a save
 // replaces the entry with the same ID; the list is ordered by renewal, latest first, ties by
 // ID; subjects are kept apart, Delete included; an entry is listed until it expires and not
-// after, and one saved expired is not recorded; past the bound the entries renewed longest ago
-// are dropped and returned; SeenDevice reports a device once new, then known until its until,
-// per subject, within its bound; concurrent saves are safe and keep the bound; and behind two
-// Sessions sharing the registry, a session started on one is listed, and ended by ID, on the
-// other.
+// after, and one saved expired is not recorded (it neither counts against the bound nor
+// replaces a live entry); past the bound the entries renewed longest ago are dropped and
+// returned; SeenDevice reports a device once new, then known until its until and not a moment
+// longer, per subject, within its bound; concurrent saves are safe and keep the bound; and
+// behind two Sessions sharing the registry, a session started on one is listed, and ended by
+// ID, on the other.
 func TestSessionRegistry(t *testing.T, newRegistry func(t *testing.T, clock *Clock) middleware.SessionRegistry) {
 	t.Helper()
 	for _, tc := range []struct {
@@ -174,6 +175,18 @@ func registryExpire(t *testing.T, r middleware.SessionRegistry, clock *Clock) {
 	if got := ids(list(t, r, "alice")); len(got) != 2 || slices.Contains(got, "stale") {
 		t.Errorf("an entry saved expired is listed: %q", got)
 	}
+	// Nor does it count against the bound: it must not push a live session out (which the
+	// middleware would then revoke).
+	if dropped := save(t, r, "alice", stale, 2); len(dropped) != 0 {
+		t.Errorf("an entry saved expired at the bound dropped %q", dropped)
+	}
+	// Nor does it replace a live entry of its ID.
+	gone := entry("long", now)
+	gone.Expires = now
+	save(t, r, "alice", gone, 10)
+	if got := ids(list(t, r, "alice")); len(got) != 2 {
+		t.Errorf("an entry saved expired replaced a live one: %q", got)
+	}
 	clock.Advance(10*time.Minute - time.Millisecond)
 	if got := ids(list(t, r, "alice")); len(got) != 2 {
 		t.Errorf("a millisecond before expiry: %q", got)
@@ -249,6 +262,12 @@ func registrySeenDevice(t *testing.T, r middleware.SessionRegistry, clock *Clock
 	}
 	if seenDevice(t, r, "alice", "kiosk", clock.Now(), 10) || seenDevice(t, r, "alice", "kiosk", clock.Now().Add(time.Hour), 10) {
 		t.Error("a device recorded with an until that has passed counts as seen")
+	}
+	// Seconds after its until, before any periodic clean-up could have run, a record is gone too.
+	seenDevice(t, r, "alice", "tablet", clock.Now().Add(10*time.Second), 10)
+	clock.Advance(11 * time.Second)
+	if seenDevice(t, r, "alice", "tablet", clock.Now().Add(time.Hour), 10) {
+		t.Error("11 s after its until (10 s): still seen")
 	}
 }
 
