@@ -14,6 +14,8 @@
 //	                throttling and the session list in Redis, shared by every instance,
 //	                instead of in memory. Revocation checks are answered from a mirror of
 //	                Redis in memory (-redis-mirror=false asks Redis on every request instead).
+//	REDIS_LIMITER_URL  with REDIS_URL: keep the login counters in this Redis instead, so that
+//	                a login flood can never fill the Redis that holds the revocations.
 //	OIDC_CLIENT_SECRET  the client secret of -oidc-issuer, when -oidc-client-secret is not given
 //	                (a secret on the command line shows in the process list).
 package main
@@ -133,8 +135,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		providers = append(providers, p)
 	}
 
+	if getenv("REDIS_URL") == "" && getenv("REDIS_LIMITER_URL") != "" {
+		return errors.New("REDIS_LIMITER_URL needs REDIS_URL: the login counters go to a Redis of their own only beside the revocations'")
+	}
 	if url := getenv("REDIS_URL"); url != "" {
-		stores, err := openRedis(ctx, url, *redisMirror, logger)
+		stores, err := openRedis(ctx, url, getenv("REDIS_LIMITER_URL"), *redisMirror, logger)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"fmt"
+	"net/http"
 	"net/http/httptest"
+	urlpkg "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/keycard-go/keycard/redisstore"
@@ -48,18 +50,29 @@ func startRedis(t *testing.T) string {
 }
 
 // TestRedisStores runs the login flow with revocation and throttling in Redis, revocations
-// checked by a mirror and by Redis itself.
+// checked by a mirror and by Redis itself, and with the login counters in a Redis of their own
+// (REDIS_LIMITER_URL), where they must all go.
 func TestRedisStores(t *testing.T) {
-	url := startRedis(t)
-	for _, mirror := range []bool{true, false} {
-		t.Run(fmt.Sprintf("mirror=%v", mirror), func(t *testing.T) {
-			stores, err := openRedis(t.Context(), url, mirror, zerolog.Nop())
+	for _, tc := range []struct {
+		name          string
+		mirror, apart bool
+	}{
+		{"mirror", true, false},
+		{"no mirror", false, false},
+		{"limiter apart", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, limiterURL := startRedis(t), ""
+			if tc.apart {
+				limiterURL = startRedis(t)
+			}
+			stores, err := openRedis(t.Context(), url, limiterURL, tc.mirror, zerolog.Nop())
 			if err != nil {
 				t.Fatalf("openRedis: %v", err)
 			}
 			defer stores.close()
-			if _, ok := stores.revocation.(*redisstore.Mirror); ok != mirror {
-				t.Errorf("revocation store %T, want a mirror: %v", stores.revocation, mirror)
+			if _, ok := stores.revocation.(*redisstore.Mirror); ok != tc.mirror {
+				t.Errorf("revocation store %T, want a mirror: %v", stores.revocation, tc.mirror)
 			}
 
 			cfg := testConfig(t)
@@ -67,14 +80,60 @@ func TestRedisStores(t *testing.T) {
 			srv := httptest.NewTLSServer(testApp(t, cfg))
 			defer srv.Close()
 			checkLoginFlow(t, srv)
+			if resp, _ := newBrowserClient(t, srv).do("POST", "/login", html, urlpkg.Values{"email": {demoEmail}, "password": {"not the password"}}); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("wrong password: %d, want 401", resp.StatusCode)
+			}
+
+			revocationCounters := countKeys(t, url, "*hit:*")
+			if !tc.apart {
+				if revocationCounters == 0 {
+					t.Error("no login counter in Redis after a failed login")
+				}
+				return
+			}
+			if revocationCounters != 0 {
+				t.Errorf("%d login counters in the revocations' Redis, want them all in the limiter's", revocationCounters)
+			}
+			if countKeys(t, limiterURL, "*hit:*") == 0 {
+				t.Error("no login counter in the limiter's Redis after a failed login")
+			}
 		})
 	}
 }
 
+// countKeys counts the keys matching pattern in the Redis at rawURL.
+func countKeys(t *testing.T, rawURL, pattern string) int {
+	t.Helper()
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+	keys, err := client.Keys(t.Context(), pattern).Result()
+	if err != nil {
+		t.Fatalf("KEYS %s: %v", pattern, err)
+	}
+	return len(keys)
+}
+
 func TestRedisUnreachable(t *testing.T) {
-	url := "unix://" + filepath.Join(t.TempDir(), "nobody-listens.sock")
-	_, err := openRedis(t.Context(), url, true, zerolog.Nop())
-	if err == nil || !strings.Contains(err.Error(), "does not answer") {
-		t.Fatalf("openRedis with no server: got %v, want a \"does not answer\" error", err)
+	nobody := "unix://" + filepath.Join(t.TempDir(), "nobody-listens.sock")
+	for _, tc := range []struct {
+		name, url, limiterURL, want string
+	}{
+		{"revocations", nobody, "", "REDIS_URL: Redis at"},
+		{"limiter", startRedis(t), nobody, "REDIS_LIMITER_URL: Redis at"},
+		{"limiter URL malformed", startRedis(t), "http://user:hunter2@localhost", "REDIS_LIMITER_URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := openRedis(t.Context(), tc.url, tc.limiterURL, true, zerolog.Nop())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("openRedis: got %v, want an error with %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error quotes the URL's password: %v", err)
+			}
+		})
 	}
 }

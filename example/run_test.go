@@ -63,6 +63,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{"unknown flag", []string{"-frobnicate"}, nil, "frobnicate"},
 		{"stray argument", []string{"serve"}, nil, "unexpected arguments"},
 		{"bad REDIS_URL", []string{"-addr", "127.0.0.1:0"}, map[string]string{"REDIS_URL": "http://user:hunter2@localhost"}, "REDIS_URL"},
+		{"REDIS_LIMITER_URL alone", []string{"-addr", "127.0.0.1:0"}, map[string]string{"REDIS_LIMITER_URL": "redis://localhost:6379/1"}, "REDIS_LIMITER_URL needs REDIS_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -169,7 +169,7 @@ func TestTwoFactorJSON(t *testing.T) {
 // behind a load balancer: a code accepted by one is refused by the other, and a pending login's
 // credential used on one cannot be tried again on the other.
 func TestTwoFactorAcrossInstances(t *testing.T) {
-	stores, err := openRedis(t.Context(), startRedis(t), true, zerolog.Nop())
+	stores, err := openRedis(t.Context(), startRedis(t), "", true, zerolog.Nop())
 	if err != nil {
 		t.Fatalf("openRedis: %v", err)
 	}
