@@ -95,6 +95,19 @@ func TestCallbackFailures(t *testing.T) {
 		{name: "auth_time in the future", edit: func(c jwt.MapClaims) { c["auth_time"] = now.Add(time.Hour).Unix() }, status: 401, code: "id_token_auth_time"},
 		{name: "auth_time not a number", edit: func(c jwt.MapClaims) { c["auth_time"] = "yesterday" }, status: 401, code: "id_token_auth_time"},
 		{name: "no subject", edit: func(c jwt.MapClaims) { c["sub"] = "" }, status: 401, code: "id_token_subject"},
+		// The subject becomes the application's account key and reaches its logs: OpenID
+		// Connect bounds it to 255 ASCII characters, and a line break in it forges log lines.
+		{name: "subject too long", edit: func(c jwt.MapClaims) { c["sub"] = strings.Repeat("a", 256) }, status: 401, code: "id_token_subject"},
+		{name: "subject with a line break", edit: func(c jwt.MapClaims) { c["sub"] = "mallory\nadmin" }, status: 401, code: "id_token_subject"},
+		{name: "ID token too large", edit: func(c jwt.MapClaims) { c["padding"] = strings.Repeat("x", 17<<10) }, status: 401, code: "id_token_malformed"},
+		// WithAlgorithms must bind: an RS256 token is refused when the application allows only
+		// ES256, even though the provider announces both.
+		{name: "algorithm the application excluded", popts: []oidc.ProviderOption{oidc.WithAlgorithms("ES256")},
+			setup: func(t *testing.T, p *testIdP) {
+				p.set(func(p *testIdP) {
+					p.discovery = func(doc map[string]any) { doc["id_token_signing_alg_values_supported"] = []string{"RS256", "ES256"} }
+				})
+			}, status: 401, code: "id_token_algorithm"},
 		{name: "max_age without auth_time", popts: []oidc.ProviderOption{oidc.WithMaxAge(time.Hour)},
 			edit: func(c jwt.MapClaims) { delete(c, "auth_time") }, status: 401, code: "id_token_auth_time"},
 		{name: "older than max_age", popts: []oidc.ProviderOption{oidc.WithMaxAge(time.Minute)},
@@ -128,6 +141,18 @@ func TestCallbackFailures(t *testing.T) {
 		{name: "JWKS hangs", setup: func(t *testing.T, p *testIdP) {
 			p.set(func(p *testIdP) { p.jwks = p.stall })
 		}, status: 504, code: "provider_timeout"},
+		{name: "token endpoint echoes the secret", setup: func(t *testing.T, p *testIdP) {
+			// Some providers quote the refused credentials in their error body; the logs
+			// (checked below for the client secret) must not.
+			p.set(func(p *testIdP) {
+				p.token = func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusUnauthorized)
+					_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client",
+						"error_description": "client secret " + testClientSecret + " is wrong for code " + r.FormValue("code")})
+				}
+			})
+		}, status: 502, code: "token_endpoint_error"},
 		{name: "JWKS fails", setup: func(t *testing.T, p *testIdP) {
 			p.set(func(p *testIdP) {
 				p.jwks = func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
@@ -190,6 +215,10 @@ func TestCallbackFailures(t *testing.T) {
 			}
 			if hasSession(resp) {
 				t.Error("a failed sign-in set a session cookie")
+			}
+			// The state cookie is spent by any callback that brought one, however it ends.
+			if tt.code != "state_missing" && !clearsCookie(resp, "__Host-keycard-oidc-test") {
+				t.Error("the failed callback did not clear the state cookie")
 			}
 			if !strings.Contains(a.logs.String(), `"reason":"`+tt.code+`"`) {
 				t.Errorf("logs lack reason %q: %s", tt.code, a.logs)
@@ -289,6 +318,22 @@ func TestFailuresAtLogin(t *testing.T) {
 		{"plain-http token endpoint", nil, func(p *testIdP) {
 			p.set(func(p *testIdP) {
 				p.discovery = func(doc map[string]any) { doc["token_endpoint"] = "http://evil.example/token" }
+			})
+		}, 502, "discovery_bad_response"},
+		// Keys fetched over plain HTTP are whatever the network says: forged ID tokens would verify.
+		{"plain-http JWKS", nil, func(p *testIdP) {
+			p.set(func(p *testIdP) {
+				p.discovery = func(doc map[string]any) { doc["jwks_uri"] = "http://evil.example/jwks" }
+			})
+		}, 502, "discovery_bad_response"},
+		{"plain-http authorization endpoint", nil, func(p *testIdP) {
+			p.set(func(p *testIdP) {
+				p.discovery = func(doc map[string]any) { doc["authorization_endpoint"] = "http://evil.example/authorize" }
+			})
+		}, 502, "discovery_bad_response"},
+		{"JWKS URI without a host", nil, func(p *testIdP) {
+			p.set(func(p *testIdP) {
+				p.discovery = func(doc map[string]any) { doc["jwks_uri"] = "https:///jwks" }
 			})
 		}, 502, "discovery_bad_response"},
 	}

@@ -231,10 +231,49 @@ func TestSeveralProviders(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || !hasSession(resp) {
 			t.Fatalf("callback %s: status %d, session %v; logs %s", tc.callback, resp.StatusCode, hasSession(resp), a.logs)
 		}
-		if id := <-a.identity; id.Subject != tc.sub {
-			t.Errorf("identity subject %q, want %q", id.Subject, tc.sub)
+		if id := <-a.identity; id.Subject != tc.sub || id.Provider != strings.TrimPrefix(tc.sub, "from-") {
+			t.Errorf("identity subject %q of provider %q, want %q of %q", id.Subject, id.Provider, tc.sub, strings.TrimPrefix(tc.sub, "from-"))
 		}
 	}
+}
+
+// TestStateBoundToProvider: a state cookie completes only the flow of the provider that began
+// it, by name and by issuer, even where the other check alone would let it through.
+func TestStateBoundToProvider(t *testing.T) {
+	t.Run("two clients at one issuer", func(t *testing.T) {
+		// Two registrations at the same provider (say, different scopes or max_age): the issuer
+		// is the same, only the name tells the flows apart.
+		idp := newTestIdP(t)
+		a := newTestApp(t, appOptions{}, provider(t, "one", idp), provider(t, "two", idp))
+		b := newBrowser(t, a)
+		cb, err := url.Parse(b.authorize(a, "one", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stolen := cookieValue(t, b, a, "__Host-keycard-oidc-one")
+		resp := getWithCookie(t, a, a.srv.URL+"/auth/two/callback?"+cb.RawQuery, "__Host-keycard-oidc-two", stolen)
+		if code := errorCode(t, resp); resp.StatusCode != http.StatusBadRequest || code != "state_wrong_provider" || hasSession(resp) {
+			t.Errorf("one's state at two's callback: %d %q (session %v), want 400 state_wrong_provider", resp.StatusCode, code, hasSession(resp))
+		}
+	})
+	t.Run("one name at two issuers", func(t *testing.T) {
+		// Two applications (tenants) sharing a state secret, each with a provider "test" at
+		// its own issuer: only the issuer tells the flows apart.
+		secret := []byte(strings.Repeat("s", 32))
+		idpA, idpB := newTestIdP(t), newTestIdP(t)
+		a := newTestApp(t, appOptions{opts: []oidc.Option{oidc.WithStateSecret(secret)}}, provider(t, "test", idpA))
+		other := newTestApp(t, appOptions{opts: []oidc.Option{oidc.WithStateSecret(secret)}}, provider(t, "test", idpB))
+		b := newBrowser(t, a)
+		cb, err := url.Parse(b.authorize(a, "test", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stolen := cookieValue(t, b, a, "__Host-keycard-oidc-test")
+		resp := getWithCookie(t, other, other.srv.URL+"/auth/test/callback?"+cb.RawQuery, "__Host-keycard-oidc-test", stolen)
+		if code := errorCode(t, resp); resp.StatusCode != http.StatusBadRequest || code != "state_wrong_provider" || hasSession(resp) {
+			t.Errorf("A's state at B's callback: %d %q (session %v), want 400 state_wrong_provider", resp.StatusCode, code, hasSession(resp))
+		}
+	})
 }
 
 func TestLinkRefusals(t *testing.T) {
@@ -257,7 +296,9 @@ func TestLinkRefusals(t *testing.T) {
 				if id.EmailVerified {
 					t.Error("identity says verified; the provider said not")
 				}
-				return "", payload{}, tt.err
+				// The account was found (a subject is returned) but refused, say disabled: the
+				// error alone must stop the sign-in.
+				return "user-bob", payload{Email: id.Email}, tt.err
 			}
 			a := newTestApp(t, appOptions{link: link}, provider(t, "test", idp))
 			b := newBrowser(t, a)

@@ -259,9 +259,10 @@ func (a *testApp) takeEvents() []middleware.Event {
 
 // appOptions configures newTestApp.
 type appOptions struct {
-	link  oidc.LinkFunc[payload]
-	opts  []oidc.Option
-	clock func() time.Time
+	link       oidc.LinkFunc[payload]
+	opts       []oidc.Option
+	clock      func() time.Time
+	revocation middleware.RevocationStore // nil: an in-memory one
 }
 
 // newTestApp serves an application over TLS (so that the Secure cookies travel) with the given
@@ -286,7 +287,11 @@ func newTestApp(t testing.TB, o appOptions, providers ...*oidc.Provider) *testAp
 	}
 	logs := &syncBuffer{}
 	a := &testApp{logs: logs, identity: make(chan oidc.Identity, 16)}
-	sessions, err := middleware.New(codec, middleware.WithRevocation(middleware.NewMemoryRevocation(nil)),
+	revocation := o.revocation
+	if revocation == nil {
+		revocation = middleware.NewMemoryRevocation(nil)
+	}
+	sessions, err := middleware.New(codec, middleware.WithRevocation(revocation),
 		middleware.WithEvents(func(_ context.Context, e middleware.Event) {
 			a.mu.Lock()
 			a.events = append(a.events, e)

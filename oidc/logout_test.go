@@ -1,12 +1,17 @@
 package oidc_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/token"
 )
 
 // signIn runs a whole successful flow in b.
@@ -100,5 +105,83 @@ func TestLogoutWithoutEndSession(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" || !clearsCookie(resp, middleware.DefaultCookieName) {
 		t.Errorf("local logout: status %d, Location %q, cleared %v; want 303 to / and the cookie cleared",
 			resp.StatusCode, resp.Header.Get("Location"), clearsCookie(resp, middleware.DefaultCookieName))
+	}
+}
+
+// TestLogoutIgnoresHost: the post-logout URL the provider is given comes from the configured
+// base URL, never from the request's Host header, which the client writes: the provider would
+// otherwise send the signed-out browser wherever the header said.
+func TestLogoutIgnoresHost(t *testing.T) {
+	idp := newTestIdP(t)
+	a := newTestApp(t, appOptions{}, provider(t, "test", idp))
+	b := newBrowser(t, a)
+	signIn(t, a, b, "test")
+	req, err := http.NewRequest(http.MethodPost, a.srv.URL+"/auth/test/logout", strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "evil.example"
+	req.Header.Set("Accept", "text/html")
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if got, want := loc.Query().Get("post_logout_redirect_uri"), a.srv.URL+"/"; got != want {
+		t.Errorf("post_logout_redirect_uri %q with Host evil.example, want %q", got, want)
+	}
+}
+
+// TestLogoutUnusableEndSession: an end_session_endpoint that is not https (or http to a
+// loopback host) is not followed: logout stays local rather than send the browser there.
+func TestLogoutUnusableEndSession(t *testing.T) {
+	for _, endpoint := range []string{"http://evil.example/logout", "javascript:alert(1)", "//evil.example/logout", "/logout"} {
+		t.Run(endpoint, func(t *testing.T) {
+			idp := newTestIdP(t)
+			idp.set(func(p *testIdP) { p.discovery = func(doc map[string]any) { doc["end_session_endpoint"] = endpoint } })
+			a := newTestApp(t, appOptions{}, provider(t, "test", idp))
+			b := newBrowser(t, a)
+			signIn(t, a, b, "test")
+			resp := b.post(a.srv.URL+"/auth/test/logout", false)
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+				t.Errorf("logout: %d to %q, want 303 to / (local)", resp.StatusCode, resp.Header.Get("Location"))
+			}
+		})
+	}
+}
+
+// failingRevocation is a memory revocation store whose Revoke fails while fail is set.
+type failingRevocation struct {
+	*middleware.MemoryRevocation
+	fail atomic.Bool
+}
+
+func (f *failingRevocation) Revoke(ctx context.Context, sid token.SessionID, until time.Time) error {
+	if f.fail.Load() {
+		return errors.New("revocation store down")
+	}
+	return f.MemoryRevocation.Revoke(ctx, sid, until)
+}
+
+// TestLogoutRevocationFailure: when the session cannot be revoked, logout says so (503) and
+// does not go on to the provider's logout as if it had worked; the cookie is cleared anyway.
+func TestLogoutRevocationFailure(t *testing.T) {
+	idp := newTestIdP(t)
+	store := &failingRevocation{MemoryRevocation: middleware.NewMemoryRevocation(nil)}
+	a := newTestApp(t, appOptions{revocation: store}, provider(t, "test", idp))
+	b := newBrowser(t, a)
+	signIn(t, a, b, "test")
+	store.fail.Store(true)
+	resp := b.post(a.srv.URL+"/auth/test/logout", false)
+	if resp.StatusCode != http.StatusServiceUnavailable || !clearsCookie(resp, middleware.DefaultCookieName) {
+		t.Errorf("logout with the revocation store down: %d (cookie cleared %v), want 503 and the cookie cleared",
+			resp.StatusCode, clearsCookie(resp, middleware.DefaultCookieName))
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		t.Errorf("logout with the revocation store down redirects to %q", loc)
 	}
 }

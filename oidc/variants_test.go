@@ -1,6 +1,7 @@
 package oidc_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -38,6 +39,19 @@ func TestFlowVariants(t *testing.T) {
 			check: func(t *testing.T, id oidc.Identity, _ url.Values) {
 				if !id.EmailVerified {
 					t.Error(`email_verified "true" not taken as verified`)
+				}
+			}},
+		// The string form must not verify by being there: "false" is a claim that it is not.
+		{name: "email_verified as the string false", edit: func(c jwt.MapClaims) { c["email_verified"] = "false" },
+			check: func(t *testing.T, id oidc.Identity, _ url.Values) {
+				if id.EmailVerified {
+					t.Error(`email_verified "false" taken as verified`)
+				}
+			}},
+		{name: "amr bounded", edit: func(c jwt.MapClaims) { c["amr"] = slices.Repeat([]string{"pwd"}, 20) },
+			check: func(t *testing.T, id oidc.Identity, _ url.Values) {
+				if len(id.AMR) != 8 {
+					t.Errorf("%d AMR values carried, want at most 8", len(id.AMR))
 				}
 			}},
 		{name: "odd amr values dropped", edit: func(c jwt.MapClaims) { c["amr"] = []any{"pwd", "a b", strings.Repeat("x", 40), 7, "mfa"} },
@@ -144,6 +158,21 @@ func TestStateCookie(t *testing.T) {
 	}
 	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("login route Cache-Control %q, want no-store", got)
+	}
+	// The cookie is encrypted: whoever sees it (a proxy's log, a shared machine) learns neither
+	// the state nor the nonce, nor the PKCE verifier kept beside them.
+	authz, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, _, _ := strings.Cut(strings.TrimPrefix(line, "__Host-keycard-oidc-test="), ";")
+	for _, part := range strings.Split(value, ".") {
+		plain, _ := base64.RawURLEncoding.DecodeString(part)
+		for _, secret := range []string{authz.Query().Get("state"), authz.Query().Get("nonce")} {
+			if secret == "" || strings.Contains(string(plain), secret) || strings.Contains(part, secret) {
+				t.Errorf("the state cookie shows a secret of the flow (%q)", secret)
+			}
+		}
 	}
 	if resp := newBrowser(t, a).post(a.srv.URL+"/auth/test/login", false); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST to the login route: %d, want 405", resp.StatusCode)
