@@ -28,11 +28,11 @@ func (l *Login[T]) LogoutHandler(name string) http.Handler {
 			return
 		}
 		if err := l.cop.Check(r); err != nil {
-			l.failed(w, r, ip, fail(http.StatusForbidden, "cross_origin", ErrState, nil))
+			l.logoutFailed(w, r, ip, fail(http.StatusForbidden, "cross_origin", ErrState, nil))
 			return
 		}
 		if err := l.sessions.End(w, r); err != nil {
-			l.failed(w, r, ip, fail(http.StatusServiceUnavailable, "unavailable", errStore, err))
+			l.logoutFailed(w, r, ip, fail(http.StatusServiceUnavailable, "unavailable", errStore, err))
 			return
 		}
 		target := l.cfg.postLogout
@@ -53,6 +53,38 @@ func (l *Login[T]) LogoutHandler(name string) http.Handler {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	})
 }
+
+// logoutFailed logs a logout that did not happen and answers it: {"error": code} JSON, or for
+// browsers a short page that says signing out failed. It is no sign-in failure: no
+// [EventLoginFailed] is emitted and [WithFailurePage] is not used.
+func (l *Login[T]) logoutFailed(w http.ResponseWriter, r *http.Request, ip *idp, fe *flowError) {
+	lg := l.logger(r)
+	e := lg.Warn()
+	if fe.status >= 500 {
+		e = lg.Error().Err(fe)
+	}
+	e.Str("event", "oidc_logout_failed").Str("provider", ip.p.name).Str("reason", fe.code).
+		Int("status", fe.status).Msg("keycard: OpenID Connect logout failed")
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if !acceptsHTML(r) {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(fe.status)
+		_, _ = w.Write([]byte(`{"error":"` + fe.code + `"}` + "\n"))
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(fe.status)
+	_, _ = w.Write([]byte(logoutFailedPage))
+}
+
+// logoutFailedPage is the page of a failed logout. The session cookie is cleared whatever the
+// cause; what may not have happened is the revocation of copies, so the user is asked to retry.
+const logoutFailedPage = `<!doctype html>
+<meta charset="utf-8"><title>Sign-out failed</title>
+<p>Signing out did not complete. Try again in a moment.</p>
+`
 
 // errStore is the cause of a logout whose revocation failed.
 var errStore = errors.New("oidc: revocation store failed at logout")

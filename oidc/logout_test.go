@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keycard-go/keycard/middleware"
+	"github.com/keycard-go/keycard/oidc"
 	"github.com/keycard-go/keycard/token"
 )
 
@@ -51,9 +52,11 @@ func TestLogout(t *testing.T) {
 	signIn(t, a, b, "test")
 	session := cookieValue(t, b, a, middleware.DefaultCookieName)
 
+	a.takeEvents()
 	if resp := b.post(a.srv.URL+"/auth/test/logout", true); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site logout: status %d, want 403", resp.StatusCode)
 	}
+	checkLogoutFailure(t, a, "cross_origin")
 	if resp := b.get(a.srv.URL+"/auth/test/logout", false); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET logout: status %d, want 405", resp.StatusCode)
 	}
@@ -183,5 +186,24 @@ func TestLogoutRevocationFailure(t *testing.T) {
 	}
 	if loc := resp.Header.Get("Location"); loc != "" {
 		t.Errorf("logout with the revocation store down redirects to %q", loc)
+	}
+	checkLogoutFailure(t, a, "unavailable")
+}
+
+// checkLogoutFailure checks that a failed logout was logged as one, with its reason, and not
+// reported as a failed sign-in.
+func checkLogoutFailure(t *testing.T, a *testApp, reason string) {
+	t.Helper()
+	logs := a.logs.String()
+	if !strings.Contains(logs, `"event":"oidc_logout_failed"`) || !strings.Contains(logs, `"reason":"`+reason+`"`) {
+		t.Errorf("logout failure %q not logged as one: %s", reason, logs)
+	}
+	if strings.Contains(logs, "oidc_login_failed") {
+		t.Errorf("a failed logout logged as a failed sign-in: %s", logs)
+	}
+	for _, e := range a.takeEvents() {
+		if e.Kind == oidc.EventLoginFailed {
+			t.Errorf("a failed logout emitted %s (%s)", e.Kind, e.Reason)
+		}
 	}
 }
