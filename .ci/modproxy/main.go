@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	modproxy -version v0.1.0 -out DIR [-repo .] [-rev HEAD] [-skip example,bench,integrations] [-test-only FILE]
+//	modproxy -version v0.1.0 -out DIR [-repo .] [-rev HEAD] [-skip example,bench,integrations,oidc/e2e] [-test-only FILE]
 //
 // It exports the revision with git archive (tracked files only, as the go command sees a tag),
 // finds every module in it except those under a -skip directory, .ci and testdata, and writes for
@@ -40,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.rev, "rev", "HEAD", "the git `REVISION` to publish")
 	fs.StringVar(&c.version, "version", "", "the `VERSION` every published module gets, e.g. v0.1.0 (required)")
 	fs.StringVar(&c.out, "out", "", "the proxy `DIR` to write (required; made if missing)")
-	fs.StringVar(&skip, "skip", "example,bench,integrations", "comma-separated `DIRS` (relative to the repository) of modules that are not released")
+	fs.StringVar(&skip, "skip", "example,bench,integrations,oidc/e2e", "comma-separated `DIRS` (relative to the repository) of modules that are not released")
 	fs.StringVar(&testOnlyFile, "test-only", "", "write to `FILE` the modules that unreleased modules require directly and no released one requires")
 	if err := fs.Parse(args); err != nil {
 		return 2
