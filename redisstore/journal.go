@@ -28,8 +28,11 @@ import (
 //	"u:" + hex(SHA-256(subject)) cut-off (Unix µs) ":" until    (RevokeSubject)
 //
 // The reserved fields have no colon: "epoch" is a random ID given when the hash is created
-// (a restarted, flushed or evicted journal gets a new one), "seq" counts changes, and "cur" is
-// where the next sweep of expired records resumes. The hash expires with its longest-lived
+// (a restarted, flushed or evicted journal gets a new one), "seq" counts changes, "last" is the
+// random ID of the latest change, and "cur" is where the next sweep of expired records resumes.
+// A journal restored from an older snapshot keeps its epoch and goes back in sequence; once new
+// changes bring the sequence number back to where a mirror stands, "last" still tells the
+// mirror that the change at that number is not the one it applied. The hash expires with its longest-lived
 // record.
 //
 // One key holds everything, so that one script can change a record, count the change and
@@ -51,6 +54,7 @@ const (
 //	ARGV[2]  value: integers joined by ":", the last the until in Unix ms
 //	ARGV[3]  now, Unix ms
 //	ARGV[4]  epoch to use if the journal does not exist yet
+//	ARGV[5]  a random ID of this change
 //
 // It returns the new sequence number, or 0 when nothing changed (the new record is not live,
 // or the journal held it already). Values are compared as numbers and kept as the strings
@@ -59,7 +63,7 @@ const (
 // The sequence number is incremented before the record is written: if a write fails half-way
 // (Redis runs out of memory between two commands), a Mirror sees a sequence number it has no
 // notice for and reads the whole journal again, rather than missing a record. The notice is
-// "epoch seq value field", the field last since an ID may hold spaces.
+// "epoch seq change value field", the field last since an ID may hold spaces.
 //
 // Each call also sweeps up to 16 fields from the stored cursor, deleting records whose until
 // has passed, so that the hash stays proportional to the live revocations.
@@ -98,7 +102,7 @@ local out = table.concat(merged, ':')
 if out == old then return 0 end
 redis.call('HSETNX', key, 'epoch', ARGV[4])
 local seq = redis.call('HINCRBY', key, 'seq', 1)
-redis.call('HSET', key, field, out)
+redis.call('HSET', key, 'last', ARGV[5], field, out)
 local ttl = untilms - now
 if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
 local scan = redis.call('HSCAN', key, redis.call('HGET', key, 'cur') or '0', 'COUNT', 16)
@@ -110,7 +114,7 @@ for i = 1, #fields, 2 do
 		if u ~= nil and u <= now then redis.call('HDEL', key, fields[i]) end
 	end
 end
-redis.call('PUBLISH', key, redis.call('HGET', key, 'epoch') .. ' ' .. seq .. ' ' .. out .. ' ' .. field)
+redis.call('PUBLISH', key, redis.call('HGET', key, 'epoch') .. ' ' .. seq .. ' ' .. ARGV[5] .. ' ' .. out .. ' ' .. field)
 return seq
 `
 
@@ -185,16 +189,17 @@ func (s *Store) journalKey() string { return s.cfg.prefix + journalPart }
 // journal merges rec into the journal and returns its new sequence number, or 0 if nothing
 // changed. ctx must be bounded by the caller.
 func (s *Store) journal(ctx context.Context, rec record) (int64, error) {
-	var epoch [8]byte
+	var epoch, change [8]byte
 	rand.Read(epoch[:])
+	rand.Read(change[:])
 	return s.journalWrite.Run(ctx, s.client, []string{s.journalKey()},
-		rec.field(), rec.value(), s.cfg.now().UnixMilli(), hex.EncodeToString(epoch[:])).Int64()
+		rec.field(), rec.value(), s.cfg.now().UnixMilli(), hex.EncodeToString(epoch[:]), hex.EncodeToString(change[:])).Int64()
 }
 
 // errBadRecord is returned for a journal field or value this package did not write.
 var errBadRecord = errors.New("malformed journal record")
 
-// parseField splits a journal field name into kind and ID. Reserved fields (epoch, seq, cur)
+// parseField splits a journal field name into kind and ID. Reserved fields (epoch, seq, last, cur)
 // have no colon and are not records.
 func parseRecordField(field string) (kind, id string, ok bool) {
 	kind, id, ok = strings.Cut(field, ":")
@@ -250,19 +255,21 @@ func parseRecord(field, value string) (record, error) {
 
 // A notice is what the journal script publishes for one change.
 type notice struct {
-	epoch string
-	seq   int64
-	rec   record
+	epoch  string
+	seq    int64
+	change string // the change's random ID
+	rec    record
 }
 
-// parseNotice reads a notice: "epoch seq value field". It is the parser of what arrives on the
+// parseNotice reads a notice: "epoch seq change value field". It is the parser of what arrives on the
 // channel, which whoever can publish on the Redis can write, so it refuses anything it did not
 // produce; the Mirror then reads the journal again.
 func parseNotice(payload string) (notice, error) {
 	epoch, rest, ok1 := strings.Cut(payload, " ")
 	seqStr, rest, ok2 := strings.Cut(rest, " ")
-	value, field, ok3 := strings.Cut(rest, " ")
-	if !ok1 || !ok2 || !ok3 || epoch == "" {
+	change, rest, ok3 := strings.Cut(rest, " ")
+	value, field, ok4 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || !ok3 || !ok4 || epoch == "" || change == "" {
 		return notice{}, errBadRecord
 	}
 	seq, err := parseCanonical(seqStr)
@@ -273,5 +280,5 @@ func parseNotice(payload string) (notice, error) {
 	if err != nil {
 		return notice{}, err
 	}
-	return notice{epoch: epoch, seq: seq, rec: rec}, nil
+	return notice{epoch: epoch, seq: seq, change: change, rec: rec}, nil
 }

@@ -11,7 +11,7 @@ import (
 func (m *Mirror) resync(ctx context.Context, f *follower) error {
 	m.resyncs.Add(1)
 	sent := time.Since(m.base)
-	epoch, seq, err := m.readHead(ctx)
+	epoch, seq, last, err := m.readHead(ctx)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (m *Mirror) resync(ctx context.Context, f *follower) error {
 		for i := 0; i+1 < len(fields); i += 2 {
 			rec, err := parseRecord(fields[i], fields[i+1])
 			if err != nil {
-				continue // epoch, seq, cur
+				continue // epoch, seq, last, cur
 			}
 			m.apply(rec)
 			have[fields[i]] = rec
@@ -36,7 +36,7 @@ func (m *Mirror) resync(ctx context.Context, f *follower) error {
 			break
 		}
 	}
-	f.synced, f.epoch, f.applied, f.afterResync, f.pending = true, epoch, seq, true, nil
+	f.synced, f.epoch, f.applied, f.last, f.afterResync, f.pending = true, epoch, seq, last, true, nil
 	m.seq.Store(seq)
 	m.confirm(sent)
 	m.cfg.log.Info().Str("event", "mirror_synced").Int("records", len(have)).Int64("seq", seq).

@@ -73,6 +73,7 @@ type follower struct {
 	synced      bool   // the journal has been read since subscribing
 	epoch       string // the journal's epoch; empty when there was no journal
 	applied     int64  // sequence number of the last change applied
+	last        string // the random ID of that change; empty when there was none
 	afterResync bool   // notices up to applied, sent before the resync read them, may still come
 	pending     *beat  // a heartbeat that found Redis ahead, waiting for the notices
 }
@@ -83,6 +84,7 @@ type beat struct {
 	applied int64         // what the mirror had applied then
 	epoch   string
 	seq     int64
+	last    string // the journal's latest change
 	err     error
 }
 
@@ -167,30 +169,32 @@ func receive(ctx context.Context, ps *redis.PubSub, out chan<- any) {
 	}
 }
 
-// readHead reads the journal's epoch and sequence number; both are zero without a journal.
-func (m *Mirror) readHead(ctx context.Context) (epoch string, seq int64, err error) {
+// readHead reads the journal's epoch, sequence number and latest change in one command; all
+// are zero without a journal.
+func (m *Mirror) readHead(ctx context.Context) (epoch string, seq int64, last string, err error) {
 	ctx, cancel := m.store.bound(ctx)
 	defer cancel()
-	vals, err := m.store.client.HMGet(ctx, m.store.journalKey(), "epoch", "seq").Result()
+	vals, err := m.store.client.HMGet(ctx, m.store.journalKey(), "epoch", "seq", "last").Result()
 	if err != nil {
-		return "", 0, err
+		return "", 0, "", err
 	}
 	epoch, _ = vals[0].(string)
 	if s, ok := vals[1].(string); ok {
 		if seq, err = strconv.ParseInt(s, 10, 64); err != nil {
-			return "", 0, fmt.Errorf("journal sequence number: %w", err)
+			return "", 0, "", fmt.Errorf("journal sequence number: %w", err)
 		}
 	}
+	last, _ = vals[2].(string)
 	if (epoch == "") != (seq == 0) {
-		return "", 0, errors.New("journal without epoch or sequence number")
+		return "", 0, "", errors.New("journal without epoch or sequence number")
 	}
-	return epoch, seq, nil
+	return epoch, seq, last, nil
 }
 
 // heartbeat reads the journal's head for onBeat.
 func (m *Mirror) heartbeat(ctx context.Context, applied int64, out chan<- beat) {
 	b := beat{sent: time.Since(m.base), applied: applied}
-	b.epoch, b.seq, b.err = m.readHead(ctx)
+	b.epoch, b.seq, b.last, b.err = m.readHead(ctx)
 	out <- b
 }
 
@@ -205,6 +209,11 @@ func (m *Mirror) onBeat(f *follower, b beat) error {
 	case b.epoch != f.epoch && !(f.epoch == "" && f.applied == 0):
 		return errEpoch
 	case b.epoch == f.epoch && b.seq < b.applied:
+		return errRegress
+	case b.epoch == f.epoch && b.seq == f.applied && b.last != f.last:
+		// The change Redis holds at the mirror's sequence number is another one: the journal
+		// went back (a restore from an older snapshot, a failover to a lagging replica) and
+		// new changes took the numbers the mirror had applied, while their notices passed it by.
 		return errRegress
 	case b.epoch == f.epoch && b.seq <= f.applied:
 		m.confirm(b.sent)
@@ -237,7 +246,7 @@ func (m *Mirror) onNotice(f *follower, payload string) error {
 	switch {
 	case n.seq == f.applied+1:
 		m.apply(n.rec)
-		f.applied = n.seq
+		f.applied, f.last = n.seq, n.change
 		m.seq.Store(n.seq)
 		f.afterResync = false
 		if p := f.pending; p != nil && p.epoch == f.epoch && f.applied >= p.seq {
