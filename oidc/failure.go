@@ -113,15 +113,10 @@ func message(code string) string {
 // respond answers a failed sign-in: JSON {"error": code} unless the client accepts HTML, then
 // the failure page. Nothing in the answer comes from the request or the provider.
 func (l *Login[T]) respond(w http.ResponseWriter, r *http.Request, ip *idp, fe *flowError) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if !acceptsHTML(r) {
-		h.Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(fe.status)
-		_, _ = w.Write([]byte(`{"error":"` + fe.code + `"}` + "\n"))
+	if answeredJSON(w, r, fe) {
 		return
 	}
+	h := w.Header()
 	f := Failure{Status: fe.status, Code: fe.code, Message: message(fe.code), Err: fe}
 	if ip != nil {
 		f.Provider = ip.p.display
@@ -143,6 +138,21 @@ var failurePage = template.Must(template.New("failure").Parse(`<!doctype html>
 <p>{{if .Provider}}Sign-in with {{.Provider}} failed. {{end}}{{.Message}}</p>
 <p><a href="{{.LoginPath}}">Back to sign in</a></p>
 `))
+
+// answeredJSON sets the headers every failure answer carries and, for a client that does not
+// accept HTML, answers {"error": code} with fe's status; it reports whether it answered.
+func answeredJSON(w http.ResponseWriter, r *http.Request, fe *flowError) bool {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if acceptsHTML(r) {
+		return false
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(fe.status)
+	_, _ = w.Write([]byte(`{"error":"` + fe.code + `"}` + "\n"))
+	return true
+}
 
 // acceptsHTML reports whether the client takes an HTML page: browsers navigating do.
 func acceptsHTML(r *http.Request) bool {

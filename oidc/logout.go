@@ -65,16 +65,10 @@ func (l *Login[T]) logoutFailed(w http.ResponseWriter, r *http.Request, ip *idp,
 	}
 	e.Str("event", "oidc_logout_failed").Str("provider", ip.p.name).Str("reason", fe.code).
 		Int("status", fe.status).Msg("keycard: OpenID Connect logout failed")
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if !acceptsHTML(r) {
-		h.Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(fe.status)
-		_, _ = w.Write([]byte(`{"error":"` + fe.code + `"}` + "\n"))
+	if answeredJSON(w, r, fe) {
 		return
 	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(fe.status)
 	_, _ = w.Write([]byte(logoutFailedPage))
 }
